@@ -1,0 +1,23 @@
+# Every target bootstraps what it needs itself (system packages, .venv, the project).
+.PHONY: demo test bench lint install uninstall clean bootstrap
+
+VENV := .venv/bin
+
+bootstrap:
+	@scripts/bootstrap.sh dev
+
+demo: bootstrap
+	$(VENV)/attune demo --out out/demo
+
+test: bootstrap
+	$(VENV)/python -m pytest -q
+
+bench: bootstrap
+	$(VENV)/python -m bench
+
+lint: bootstrap
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

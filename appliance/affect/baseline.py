@@ -1,0 +1,126 @@
+"""The listener's own calibration baseline, and an absolute arousal guess for iso entry.
+
+Rule-based arousal compares each window with the same listener's calibration minutes: people
+differ far more from each other than a session moves them (resting HR 50-100 bpm, RMSSD
+10-100 ms, skin conductance 1-20 µS), so within-person deviations carry the signal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from appliance.signals.features import WindowFeatures
+
+USABLE_QUALITY = 0.5  # a channel's windows below this quality do not set the baseline
+
+# Spread floors: calibration windows overlap and barely vary, so their own spread would make
+# every later wobble look huge. Floors are about a typical within-session swing.
+HR_SPREAD_FLOOR_BPM = 4.0
+RMSSD_SPREAD_FLOOR_MS = 4.0
+RMSSD_SPREAD_FLOOR_SHARE = 0.15  # of the baseline RMSSD (its variability scales with it)
+SCL_SPREAD_FLOOR_US = 0.5
+SCL_SPREAD_FLOOR_SHARE = 0.10
+SCR_SPREAD_FLOOR_PER_MIN = 1.5
+
+# Population norms for the absolute guess: resting adult HR 60-100 bpm (AHA), mean ~72;
+# short-term RMSSD roughly log-normal around 35 ms (Nunan et al. 2010, PACE 33:1407 report
+# 19-75 ms across studies; lower in older people).
+POPULATION_HR_BPM, POPULATION_HR_SD_BPM = 72.0, 10.0
+POPULATION_LN_RMSSD, POPULATION_LN_RMSSD_SD = math.log(35.0), 0.5
+ABSOLUTE_WEIGHTS = {"hr": 0.6, "rmssd": 0.4}
+ABSOLUTE_GAIN = 1.0  # logistic slope per standardised unit
+UNKNOWN_AROUSAL = 0.5
+
+
+@dataclass(frozen=True)
+class Baseline:
+    hr_bpm: float = math.nan
+    rmssd_ms: float = math.nan
+    scl_us: float = math.nan
+    scr_per_min: float = math.nan
+    hr_spread_bpm: float = HR_SPREAD_FLOOR_BPM
+    rmssd_spread_ms: float = RMSSD_SPREAD_FLOOR_MS
+    scl_spread_us: float = SCL_SPREAD_FLOOR_US
+    scr_spread_per_min: float = SCR_SPREAD_FLOOR_PER_MIN
+    n_ppg_windows: int = 0
+    n_eda_windows: int = 0
+
+    @property
+    def has_cardiac(self) -> bool:
+        return math.isfinite(self.hr_bpm)
+
+    @property
+    def has_eda(self) -> bool:
+        return math.isfinite(self.scl_us)
+
+    @classmethod
+    def from_windows(cls, windows: list[WindowFeatures]) -> Baseline:
+        """Medians of the usable calibration windows, per channel; a channel with no usable
+        window falls back to any window with a value, then to NaN (the estimator skips it)."""
+        ppg = _usable(windows, lambda w: w.ppg_quality)
+        eda = _usable(windows, lambda w: w.eda_quality)
+        hr, hr_spread = _median_spread([w.hr_bpm for w in ppg], HR_SPREAD_FLOOR_BPM, 0.0)
+        rmssd, rmssd_spread = _median_spread(
+            [w.rmssd_ms for w in ppg], RMSSD_SPREAD_FLOOR_MS, RMSSD_SPREAD_FLOOR_SHARE
+        )
+        scl, scl_spread = _median_spread(
+            [w.scl_us for w in eda], SCL_SPREAD_FLOOR_US, SCL_SPREAD_FLOOR_SHARE
+        )
+        scr, scr_spread = _median_spread(
+            [w.scr_per_min for w in eda], SCR_SPREAD_FLOOR_PER_MIN, 0.0
+        )
+        return cls(
+            hr_bpm=hr,
+            rmssd_ms=rmssd,
+            scl_us=scl,
+            scr_per_min=scr,
+            hr_spread_bpm=hr_spread,
+            rmssd_spread_ms=rmssd_spread,
+            scl_spread_us=scl_spread,
+            scr_spread_per_min=scr_spread,
+            n_ppg_windows=sum(math.isfinite(w.hr_bpm) for w in ppg),
+            n_eda_windows=sum(math.isfinite(w.scl_us) for w in eda),
+        )
+
+
+def _usable(windows: list[WindowFeatures], quality_of) -> list[WindowFeatures]:
+    good = [w for w in windows if quality_of(w) >= USABLE_QUALITY]
+    return good if good else list(windows)
+
+
+def _median_spread(values: list[float], floor: float, floor_share: float) -> tuple[float, float]:
+    """Median and a robust spread (1.4826·MAD), the spread floored; NaN median if no values."""
+    finite = np.array([v for v in values if math.isfinite(v)], dtype=np.float64)
+    if len(finite) == 0:
+        return math.nan, floor
+    median = float(np.median(finite))
+    mad = 1.4826 * float(np.median(np.abs(finite - median)))
+    return median, max(mad, floor, floor_share * abs(median))
+
+
+def calibration_arousal(windows: list[WindowFeatures]) -> float:
+    """An absolute arousal guess (0..1) from calibration HR and RMSSD against population norms.
+
+    The relative estimator maps the calibration state to ~0.5 by construction, which says
+    nothing about whether the listener arrived calm or agitated; iso entry needs that. HR 72
+    with RMSSD 35 ms gives 0.5; HR 92 (two SDs above the norm) with RMSSD 20 ms gives ~0.8;
+    HR 60 with RMSSD 55 ms ~0.25. Skin conductance is left out: its absolute level depends on
+    skin, electrodes and the GSR module's calibration more than on arousal. Age, fitness and
+    medication (beta blockers) shift these norms, so this is only a starting guess; with no
+    cardiac data it returns 0.5.
+    """
+    base = Baseline.from_windows(windows)
+    z: dict[str, float] = {}
+    if math.isfinite(base.hr_bpm):
+        z["hr"] = (base.hr_bpm - POPULATION_HR_BPM) / POPULATION_HR_SD_BPM
+    if math.isfinite(base.rmssd_ms) and base.rmssd_ms > 0:
+        # Lower HRV = more arousal, hence the sign.
+        z["rmssd"] = -(math.log(base.rmssd_ms) - POPULATION_LN_RMSSD) / POPULATION_LN_RMSSD_SD
+    if not z:
+        return UNKNOWN_AROUSAL
+    total = sum(ABSOLUTE_WEIGHTS[k] for k in z)
+    combined = sum(ABSOLUTE_WEIGHTS[k] * v for k, v in z.items()) / total
+    return 1.0 / (1.0 + math.exp(-ABSOLUTE_GAIN * combined))

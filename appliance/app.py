@@ -1,0 +1,210 @@
+"""Composition root: the one place that turns a Config into wired parts.
+
+The demo, the service and the tests all build through here, so they share one code path; only
+the clock, the audio sink and (in emulated mode) the virtual listener behind the I2C emulators
+differ.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from appliance.clock import Clock
+from appliance.config import Config
+from appliance.music.mixer import Mixer
+from appliance.music.render import FluidSynthRenderer
+from appliance.sensors import Sensors
+from appliance.sequencer.decision import Decision
+from appliance.sequencer.rules import RuleSequencer
+from appliance.session import Session, SessionPlan, SessionStatus
+from appliance.signals.stream import PhysiologyStream
+from appliance.simulate.listener import VirtualListener
+from appliance.store.db import Store
+from drivers.ads1115 import Ads1115
+from drivers.audio import AudioSink, PyAudioSink, WavSink
+from drivers.grove_gsr import GroveGsrSource
+from drivers.max30102 import Max30102
+from drivers.sources import SensorNotFound
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "attune.db"
+
+
+@dataclass
+class Appliance:
+    config: Config
+    clock: Clock
+    store: Store
+    renderer: FluidSynthRenderer
+    listener: VirtualListener | None = None  # behind the emulators, in emulated mode
+
+    def open_sensors(self) -> Sensors:
+        return open_sensors(self.config, self.clock, self.listener)
+
+    def make_sink(self, wav_path: Path | None = None) -> AudioSink:
+        audio = self.config.audio
+        if audio.output == "wav" or wav_path is not None:
+            path = wav_path or Path(self.config.device.state_dir) / "session.wav"
+            return WavSink(path, sample_rate=audio.sample_rate)
+        device = None if audio.device == "default" else audio.device
+        return PyAudioSink(device=device, sample_rate=audio.sample_rate, buffer_s=audio.buffer_s)
+
+    def new_session(
+        self,
+        *,
+        sensors: Sensors,
+        sink: AudioSink,
+        listener_id: str | None = None,
+        goal: str | None = None,
+        on_status: Callable[[SessionStatus], None] | None = None,
+    ) -> Session:
+        cfg = self.config
+        goal = goal or cfg.session.goal
+        session_s = cfg.session.length_min * 60.0
+        calibration_s = cfg.session.calibration_min * 60.0
+        plan = SessionPlan(listener_id, goal, session_s, calibration_s)
+        sequencer = RuleSequencer(
+            goal=goal,
+            session_s=session_s,
+            calibration_s=calibration_s,
+            segment_s=cfg.session.segment_min * 60.0,
+        )
+        mixer = Mixer(
+            sample_rate=sink.sample_rate,
+            crossfade_s=cfg.audio.crossfade_s,
+            max_level_dbfs=cfg.audio.max_level_dbfs,
+            volume_db=cfg.audio.start_volume_db,
+        )
+        stream = PhysiologyStream(
+            window_s=float(cfg.session.window_s),
+            update_s=float(cfg.session.update_s),
+            ppg_fs=float(cfg.hardware.ppg.sample_rate),
+        )
+        on_segment = None
+        if self.listener is not None:
+            listener = self.listener
+
+            def on_segment(decision: Decision, t: float) -> None:
+                listener.hear(decision.recipe, t)
+
+        if listener_id is not None:
+            self.store.upsert_listener(listener_id)
+        return Session(
+            plan=plan,
+            clock=self.clock,
+            sensors=sensors,
+            stream=stream,
+            sequencer=sequencer,
+            renderer=self.renderer,
+            mixer=mixer,
+            sink=sink,
+            store=self.store,
+            on_segment=on_segment,
+            on_status=on_status,
+        )
+
+    def close(self) -> None:
+        self.renderer.close()
+        self.store.close()
+
+
+def build(config: Config, clock: Clock, *, listener: VirtualListener | None = None) -> Appliance:
+    """Wire the appliance. In emulated mode `listener` sits behind the sensor emulators."""
+    if config.hardware.emulated and listener is None:
+        from appliance.simulate.listener import demo_listener
+
+        listener = demo_listener()
+    renderer = FluidSynthRenderer(
+        Path(config.music.soundfont),
+        sample_rate=config.audio.sample_rate,
+        polyphony=config.music.polyphony,
+    )
+    store = Store(Path(config.device.state_dir) / DB_NAME)
+    return Appliance(config, clock, store, renderer, listener if config.hardware.emulated else None)
+
+
+def open_bus(config: Config, clock: Clock, listener: VirtualListener | None):
+    """The I2C bus: smbus2 on a device, the register-level emulators in emulated mode."""
+    hw = config.hardware
+    if hw.emulated:
+        from drivers.emulated.ads1115 import Ads1115Emulator
+        from drivers.emulated.max30102 import Max30102Emulator
+        from drivers.emulated.smbus import EmulatedSMBus
+
+        bus = EmulatedSMBus(hw.i2c_bus)
+        if listener is not None:
+            bus.attach(hw.ppg.address, Max30102Emulator(clock.now, listener))
+            bus.attach(
+                hw.gsr.address,
+                Ads1115Emulator(
+                    clock.now, listener, supply_v=hw.gsr.supply_v, k_ohm=hw.gsr.grove_k_ohm
+                ),
+            )
+        return bus
+    import smbus2
+
+    return smbus2.SMBus(hw.i2c_bus)
+
+
+def open_sensors(config: Config, clock: Clock, listener: VirtualListener | None) -> Sensors:
+    hw = config.hardware
+    sensors = Sensors()
+    wanted = [n for n in ("ppg", "gsr") if getattr(hw, n).enabled]
+    if not wanted:
+        return sensors
+    try:
+        bus = open_bus(config, clock, listener)
+    except OSError as exc:
+        for name in wanted:
+            sensors.problems[name] = (
+                f"I2C bus {hw.i2c_bus} cannot be opened ({exc}); enable I2C with "
+                "'sudo raspi-config nonint do_i2c 0'"
+            )
+        return sensors
+    sensors.i2c = bus
+    if hw.ppg.enabled:
+        ppg = hw.ppg
+        driver = Max30102(
+            bus,
+            now=clock.now,
+            address=ppg.address,
+            bus_number=hw.i2c_bus,
+            sample_rate=ppg.sample_rate,
+            pulse_width_us=ppg.pulse_width_us,
+            adc_range_na=ppg.adc_range_na,
+            led_current_ma=ppg.led_current_ma,
+            swap_red_ir=ppg.swap_red_ir,
+        )
+        try:
+            driver.open()
+            sensors.ppg = driver
+        except SensorNotFound as exc:
+            sensors.problems["ppg"] = str(exc)
+    if hw.gsr.enabled:
+        gsr = hw.gsr
+        adc = Ads1115(
+            bus,
+            address=gsr.address,
+            bus_number=hw.i2c_bus,
+            channel=gsr.channel,
+            full_scale_v=gsr.full_scale_v,
+            data_rate=gsr.data_rate,
+        )
+        try:
+            adc.open()
+            sensors.gsr = GroveGsrSource(
+                adc,
+                now=clock.now,
+                supply_v=gsr.supply_v,
+                k_ohm=gsr.grove_k_ohm,
+                poll_hz=gsr.poll_hz,
+            )
+        except SensorNotFound as exc:
+            sensors.problems["gsr"] = str(exc)
+    for name, problem in sensors.problems.items():
+        log.warning("%s unavailable: %s", name, problem)
+    return sensors

@@ -1,0 +1,208 @@
+"""One typed option per configuration key, and the checks that span several keys.
+
+defaults.yaml holds every key's default; this module holds what each key may be. A test keeps
+the two key sets identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from appliance.config.validators import (
+    BleAddressList,
+    Bool,
+    FilePath,
+    Float,
+    I2cAddress,
+    Int,
+    OneOf,
+    Text,
+)
+from appliance.config.yamlwrite import HexInt
+
+# MAX30102 register settings (datasheet: SPO2_CONFIG SR[4:2], LED_PW[1:0], ADC_RGE[6:5]).
+MAX30102_SAMPLE_RATES_SPS = (50, 100, 200, 400, 800, 1000, 1600, 3200)
+MAX30102_PULSE_WIDTHS_US = (69, 118, 215, 411)
+MAX30102_ADC_RANGES_NA = (2048, 4096, 8192, 16384)
+# SpO2 mode (red and IR both pulse within one sample period): the highest sample rate the
+# datasheet allows for each pulse width. 3200 sps exists only in single-LED HR mode.
+MAX30102_SPO2_MAX_SAMPLE_RATE_SPS = {69: 1600, 118: 1000, 215: 800, 411: 400}
+# ADS1115 (datasheet: PGA[11:9] full-scale volts, DR[7:5] samples/s, ADDR pin → 0x48..0x4B).
+ADS1115_FULL_SCALES_V = (6.144, 4.096, 2.048, 1.024, 0.512, 0.256)
+ADS1115_DATA_RATES_SPS = (8, 16, 32, 64, 128, 250, 475, 860)
+ADS1115_ADDRESSES = (0x48, 0x4B)
+AUDIO_SAMPLE_RATES_HZ = (16000, 22050, 32000, 44100, 48000)
+I2C1_PINS_BCM = (2, 3)  # SDA, SCL of /dev/i2c-1 on the 40-pin header
+
+
+@dataclass(frozen=True)
+class Option:
+    """A key's validator and how `config show` writes its value back as YAML."""
+
+    validate: Callable[[Any], Any]
+    to_yaml: Callable[[Any], Any] = lambda value: value
+
+
+def _path_to_yaml(value: Any) -> str:
+    return str(value)
+
+
+def _tuple_to_yaml(value: Any) -> list[Any]:
+    return list(value)
+
+
+def _address_to_yaml(value: Any) -> HexInt:
+    return HexInt(value)
+
+
+_BOOL = Option(Bool())
+_ADDRESS = Option(I2cAddress(), _address_to_yaml)
+_ABSOLUTE_PATH = Option(FilePath(absolute=True), _path_to_yaml)
+
+SCHEMA: Mapping[str, Option] = {
+    "device.state_dir": _ABSOLUTE_PATH,
+    "device.log_level": Option(OneOf(("debug", "info", "warning", "error"))),
+    "hardware.emulated": _BOOL,
+    "hardware.i2c_bus": Option(Int(0, 31)),
+    "hardware.ppg.enabled": _BOOL,
+    "hardware.ppg.type": Option(OneOf(("max30102",))),
+    "hardware.ppg.address": _ADDRESS,
+    "hardware.ppg.sample_rate": Option(OneOf(MAX30102_SAMPLE_RATES_SPS)),
+    "hardware.ppg.pulse_width_us": Option(OneOf(MAX30102_PULSE_WIDTHS_US)),
+    "hardware.ppg.adc_range_na": Option(OneOf(MAX30102_ADC_RANGES_NA)),
+    "hardware.ppg.led_current_ma": Option(Float(0.0, 51.0)),  # 0.2 mA steps, 0x00..0xFF
+    "hardware.ppg.swap_red_ir": _BOOL,
+    "hardware.gsr.enabled": _BOOL,
+    "hardware.gsr.type": Option(OneOf(("ads1115",))),
+    "hardware.gsr.address": Option(I2cAddress(*ADS1115_ADDRESSES), _address_to_yaml),
+    "hardware.gsr.channel": Option(Int(0, 3)),
+    "hardware.gsr.full_scale_v": Option(OneOf(ADS1115_FULL_SCALES_V)),
+    "hardware.gsr.data_rate": Option(OneOf(ADS1115_DATA_RATES_SPS)),
+    "hardware.gsr.poll_hz": Option(Int(1, 860)),
+    "hardware.gsr.supply_v": Option(Float(2.0, 5.5)),  # ADS1115 VDD range
+    "hardware.gsr.grove_k_ohm": Option(Float(1.0, 10_000.0)),
+    "hardware.ble_hr.enabled": _BOOL,
+    "hardware.ble_hr.addresses": Option(BleAddressList(), _tuple_to_yaml),
+    "hardware.ble_hr.adapter": Option(Text(r"hci[0-9]+", "an adapter name like hci0")),
+    "hardware.gpio.pin_factory": Option(OneOf(("default", "lgpio", "rpigpio", "mock"))),
+    "hardware.gpio.button_pin": Option(Int(0, 27)),  # BCM numbering, 40-pin header
+    "hardware.gpio.led_pin": Option(Int(0, 27)),
+    "audio.output": Option(OneOf(("pyaudio", "wav"))),
+    "audio.device": Option(Text()),
+    "audio.sample_rate": Option(OneOf(AUDIO_SAMPLE_RATES_HZ)),
+    "audio.max_level_dbfs": Option(Float(-60.0, 0.0)),
+    "audio.start_volume_db": Option(Float(-60.0, 0.0)),
+    "audio.crossfade_s": Option(Float(0.0, 60.0)),
+    "audio.buffer_s": Option(Float(0.1, 30.0)),
+    "music.soundfont": _ABSOLUTE_PATH,
+    "music.polyphony": Option(Int(8, 256)),
+    "music.render_ahead_s": Option(Float(1.0, 600.0)),
+    "session.goal": Option(OneOf(("relax", "sleep"))),
+    "session.length_min": Option(Float(2.0, 180.0)),
+    "session.calibration_min": Option(Float(0.5, 30.0)),
+    "session.segment_min": Option(Float(0.5, 30.0)),
+    "session.window_s": Option(Int(10, 600)),
+    "session.update_s": Option(Int(1, 60)),
+    "safety.hr_margin_bpm": Option(Int(5, 100)),
+    "safety.hr_margin_s": Option(Int(5, 600)),
+    "safety.hr_max_bpm": Option(Int(60, 250)),
+    "safety.hr_min_bpm": Option(Int(20, 120)),
+    "store.retention_days": Option(Int(1, 36_500)),
+}
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """A rule over several keys; `keys` are the ones the problem may be reported against."""
+
+    keys: tuple[str, ...]
+    check: Callable[[Mapping[str, Any]], str | None]  # message, or None when fine
+
+
+def _max30102_timing(v: Mapping[str, Any]) -> str | None:
+    rate, width = v["hardware.ppg.sample_rate"], v["hardware.ppg.pulse_width_us"]
+    limit = MAX30102_SPO2_MAX_SAMPLE_RATE_SPS[width]
+    if rate <= limit:
+        return None
+    return (
+        f"{rate} samples/s with pulse_width_us {width} is not allowed by the MAX30102 in "
+        f"SpO2 mode; at {width} µs use at most {limit} samples/s"
+    )
+
+
+def _less(smaller: str, larger: str) -> Callable[[Mapping[str, Any]], str | None]:
+    def check(v: Mapping[str, Any]) -> str | None:
+        if v[smaller] < v[larger]:
+            return None
+        return f"{smaller} ({v[smaller]:g}) must be less than {larger} ({v[larger]:g})"
+
+    return check
+
+
+def _gpio_pins(v: Mapping[str, Any]) -> str | None:
+    button, led = v["hardware.gpio.button_pin"], v["hardware.gpio.led_pin"]
+    if button == led:
+        return f"button_pin and led_pin are both GPIO {button}"
+    on_i2c = sorted({button, led} & set(I2C1_PINS_BCM))
+    if v["hardware.i2c_bus"] == 1 and on_i2c:
+        return f"GPIO {on_i2c[0]} is SDA/SCL of I2C bus 1, used by the sensors"
+    return None
+
+
+def _ble_addresses(v: Mapping[str, Any]) -> str | None:
+    if v["hardware.ble_hr.enabled"] and not v["hardware.ble_hr.addresses"]:
+        return "ble_hr is enabled but no addresses are listed (only listed straps connect)"
+    return None
+
+
+def _gsr_polling(v: Mapping[str, Any]) -> str | None:
+    poll, rate = v["hardware.gsr.poll_hz"], v["hardware.gsr.data_rate"]
+    if poll <= rate:
+        return None
+    return f"poll_hz {poll} is faster than the ADS1115 converts (data_rate {rate})"
+
+
+def _segment_fits(v: Mapping[str, Any]) -> str | None:
+    music_min = v["session.length_min"] - v["session.calibration_min"]
+    if music_min <= 0 or v["session.segment_min"] <= music_min:  # <= 0: another check's
+        return None
+    return (
+        f"segment_min ({v['session.segment_min']:g}) is longer than the session after "
+        f"calibration ({music_min:g} min)"
+    )
+
+
+def _crossfade_fits(v: Mapping[str, Any]) -> str | None:
+    segment_s = v["session.segment_min"] * 60.0
+    if v["audio.crossfade_s"] < segment_s:
+        return None
+    crossfade_s = v["audio.crossfade_s"]
+    return f"crossfade_s ({crossfade_s:g}) must be shorter than a segment ({segment_s:g} s)"
+
+
+CROSS_CHECKS: tuple[CrossCheck, ...] = (
+    CrossCheck(("hardware.ppg.sample_rate", "hardware.ppg.pulse_width_us"), _max30102_timing),
+    CrossCheck(
+        ("session.calibration_min", "session.length_min"),
+        _less("session.calibration_min", "session.length_min"),
+    ),
+    CrossCheck(
+        ("session.segment_min", "session.length_min", "session.calibration_min"), _segment_fits
+    ),
+    CrossCheck(
+        ("session.update_s", "session.window_s"), _less("session.update_s", "session.window_s")
+    ),
+    CrossCheck(
+        ("safety.hr_min_bpm", "safety.hr_max_bpm"), _less("safety.hr_min_bpm", "safety.hr_max_bpm")
+    ),
+    CrossCheck(
+        ("hardware.gpio.button_pin", "hardware.gpio.led_pin", "hardware.i2c_bus"), _gpio_pins
+    ),
+    CrossCheck(("hardware.ble_hr.enabled", "hardware.ble_hr.addresses"), _ble_addresses),
+    CrossCheck(("hardware.gsr.poll_hz", "hardware.gsr.data_rate"), _gsr_polling),
+    CrossCheck(("audio.crossfade_s", "session.segment_min"), _crossfade_fits),
+)
+
+__all__ = ["CROSS_CHECKS", "SCHEMA", "CrossCheck", "Option"]

@@ -1,0 +1,129 @@
+"""A stored session as time series for reports, and its one-line outcome.
+
+Pure functions over the store's row dicts: numpy arrays in, numbers out, no drawing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+QUALITY_MIN = 0.5  # windows below this are not trusted (AffectEstimate.usable uses the same)
+GAP_S = 30.0  # no window for longer than this: draw a gap, not a line across it
+DEFAULT_CALIBRATION_S = 180.0  # when no decision is labelled 'calibration'
+END_SPAN_S = 120.0  # "the end": the last two minutes of physiology
+
+
+@dataclass(frozen=True)
+class Segment:
+    start_s: float
+    end_s: float
+    phase: str
+    tempo_bpm: float
+    alert: str | None
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    start_s: float
+    end_s: float
+    phase: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """A measure's median over calibration and over the end of the session (None: no data)."""
+
+    start: float | None
+    end: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.start is None or self.end is None:
+            return None
+        return self.end - self.start
+
+
+def column(physiology: Sequence[dict[str, Any]], name: str) -> np.ndarray:
+    """One column as float64, None → NaN."""
+    return np.array([row.get(name) for row in physiology], dtype=float)
+
+
+def segments(decisions: Sequence[dict[str, Any]]) -> list[Segment]:
+    return [
+        Segment(
+            start_s=float(d["t_s"]),
+            end_s=float(d["t_s"]) + float(d["duration_s"]),
+            phase=str(d["phase"]),
+            tempo_bpm=float(d["tempo_bpm"]),
+            alert=d.get("alert"),
+        )
+        for d in decisions
+    ]
+
+
+def phase_spans(segs: Sequence[Segment]) -> list[PhaseSpan]:
+    """Consecutive segments of one phase merged into one span."""
+    spans: list[PhaseSpan] = []
+    for seg in segs:
+        if spans and spans[-1].phase == seg.phase:
+            spans[-1] = PhaseSpan(spans[-1].start_s, seg.end_s, seg.phase)
+        else:
+            spans.append(PhaseSpan(seg.start_s, seg.end_s, seg.phase))
+    return spans
+
+
+def with_gaps(t_s: np.ndarray, *series: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Insert a NaN wherever windows are more than GAP_S apart, so a line breaks there."""
+    if t_s.size < 2:
+        return (t_s, *series)
+    breaks = np.flatnonzero(np.diff(t_s) > GAP_S) + 1
+    t_out = np.insert(t_s, breaks, t_s[breaks - 1] + GAP_S / 2)
+    return (t_out, *(np.insert(s, breaks, np.nan) for s in series))
+
+
+def trusted(values: np.ndarray, quality: np.ndarray) -> np.ndarray:
+    """Values of good-quality windows; the others NaN."""
+    return np.where(quality >= QUALITY_MIN, values, np.nan)
+
+
+def calibration_window(segs: Sequence[Segment]) -> tuple[float, float]:
+    calibration = [s for s in segs if s.phase == "calibration"]
+    if not calibration:
+        return 0.0, DEFAULT_CALIBRATION_S
+    return min(s.start_s for s in calibration), max(s.end_s for s in calibration)
+
+
+def change(
+    t_s: np.ndarray, values: np.ndarray, quality: np.ndarray, calibration: tuple[float, float]
+) -> Change:
+    """Median of trusted values during calibration vs during the last END_SPAN_S of data."""
+    good = trusted(values, quality)
+    ok = np.isfinite(good)
+    if not ok.any():
+        return Change(None, None)
+    in_calibration = ok & (t_s >= calibration[0]) & (t_s <= calibration[1])
+    t_last = float(t_s[ok].max())
+    at_end = ok & (t_s > calibration[1]) & (t_s >= t_last - END_SPAN_S)
+    start = float(np.median(good[in_calibration])) if in_calibration.any() else None
+    end = float(np.median(good[at_end])) if at_end.any() else None
+    return Change(start, end)
+
+
+def _describe(name: str, c: Change, fmt: str, unit: str) -> str:
+    if c.start is None or c.end is None:
+        return f"{name}: not enough good-quality data"
+    sign = "+" if c.delta >= 0 else "−"  # type: ignore[operator]
+    delta = format(abs(c.delta), fmt)  # type: ignore[arg-type]
+    return f"{name} {c.start:{fmt}} → {c.end:{fmt}}{unit} ({sign}{delta})"
+
+
+def summary_line(hr: Change, arousal: Change) -> str:
+    """E.g. 'Heart rate 84 → 71 bpm (−13) · Arousal 0.66 → 0.31 (−0.35), calibration vs end'."""
+    return (
+        f"{_describe('Heart rate', hr, '.0f', ' bpm')}   ·   "
+        f"{_describe('Arousal', arousal, '.2f', '')}   (calibration vs last 2 min)"
+    )

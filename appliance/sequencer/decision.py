@@ -1,0 +1,46 @@
+"""The sequencer seam: a state goes in, a Decision with its reason comes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from appliance.affect.estimate import AffectEstimate
+from appliance.music.recipe import Recipe
+
+
+@dataclass(frozen=True)
+class SequencerState:
+    elapsed_s: float  # session time so far
+    session_s: float  # planned session length
+    estimate: AffectEstimate | None  # latest usable estimate, None before the first
+    baseline_arousal: float | None  # arousal measured over the calibration minutes
+    previous: Decision | None  # the segment now ending
+    hr_bpm: float | None = None
+    baseline_hr_bpm: float | None = None
+    breathing_rate_bpm: float | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    recipe: Recipe
+    duration_s: float
+    phase: str  # calibration, iso, descend, trough, rise, fade, plateau, ...
+    rule: str  # the rule that allowed/chose it
+    reason: str  # one line a clinician can read
+    probability: float = 1.0  # the policy's probability of this choice (1.0 for rules)
+    target_arousal: float | None = None
+    stop: bool = False  # the session ends after this segment (or now, when duration is 0)
+    alert: str | None = None  # staff alert raised with this decision
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened during a finished segment: feeds observe()."""
+
+    decision: Decision
+    start_estimate: AffectEstimate | None
+    end_estimate: AffectEstimate | None
+    liked: bool = False
+    stopped: bool = False
+    distress: bool = False

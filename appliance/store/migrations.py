@@ -1,0 +1,128 @@
+"""Schema migrations: an ordered list of SQL scripts; PRAGMA user_version counts those applied.
+
+Never edit a script that has shipped: devices in the field have already run it. Append a new
+one instead. Each script runs in its own transaction together with the version bump, so a
+power cut during an upgrade leaves the database at the previous version, intact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+# Times: wall times are ISO 8601 UTC text (records only); t_s columns are seconds since the
+# session started (monotonic). NaN is stored as NULL. JSON columns hold small objects.
+_V1 = """
+CREATE TABLE listeners (
+    id TEXT PRIMARY KEY,                          -- pseudonymous, never a name
+    created TEXT NOT NULL,                        -- ISO 8601 UTC
+    profile TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(profile))
+);
+
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    listener_id TEXT REFERENCES listeners(id) ON DELETE CASCADE,  -- NULL: anonymous
+    goal TEXT NOT NULL,
+    started_wall TEXT NOT NULL,                   -- ISO 8601 UTC
+    ended_wall TEXT,
+    planned_s REAL NOT NULL CHECK (planned_s >= 0),
+    duration_s REAL,
+    status TEXT NOT NULL
+        CHECK (status IN ('running', 'completed', 'stopped', 'interrupted', 'alert')),
+    summary TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(summary)),
+    consent INTEGER NOT NULL DEFAULT 0 CHECK (consent IN (0, 1))
+);
+CREATE INDEX sessions_by_listener ON sessions(listener_id, started_wall);
+CREATE INDEX sessions_by_start ON sessions(started_wall);
+CREATE INDEX sessions_by_status ON sessions(status);
+
+CREATE TABLE decisions (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,                         -- 0, 1, 2… within the session
+    t_s REAL NOT NULL,
+    duration_s REAL NOT NULL,
+    phase TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    probability REAL NOT NULL,
+    target_arousal REAL,
+    tempo_bpm REAL NOT NULL,                      -- copied out of recipe for queries
+    recipe TEXT NOT NULL CHECK (json_valid(recipe)),
+    stop INTEGER NOT NULL DEFAULT 0,
+    alert TEXT,
+    PRIMARY KEY (session_id, seq)
+);
+
+CREATE TABLE physiology (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t_s REAL NOT NULL,
+    hr_bpm REAL,
+    rmssd_ms REAL,
+    sdnn_ms REAL,
+    scl_us REAL,
+    scr_per_min REAL,
+    breathing_rate_bpm REAL,
+    quality REAL NOT NULL,                        -- the window's overall quality 0..1
+    ppg_quality REAL NOT NULL,
+    eda_quality REAL NOT NULL,
+    arousal REAL,                                 -- NULL: no estimate for this window
+    p_stress REAL,
+    confidence REAL,
+    label TEXT
+);
+CREATE INDEX physiology_by_session ON physiology(session_id, t_s);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t_s REAL NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_by_session ON events(session_id, t_s);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer Attune than the one running."""
+
+
+class MigrationError(RuntimeError):
+    """A migration script failed; the database is left at the previous version."""
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) -> int:
+    """Apply the missing migrations, one transaction each; return the resulting version.
+
+    `conn` must be in autocommit mode (isolation_level=None) with no transaction open, so that
+    the BEGIN/COMMIT here are the only ones.
+    """
+    current = schema_version(conn)
+    if current > len(migrations):
+        raise SchemaTooNewError(
+            f"the database is at schema version {current}, but this version of Attune only "
+            f"knows versions up to {len(migrations)}: upgrade Attune (never downgrade it over "
+            "a newer database), or restore a backup made by this version"
+        )
+    for version in range(current + 1, len(migrations) + 1):
+        script = migrations[version - 1]
+        try:
+            # user_version lives in the database header and is part of the transaction.
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise MigrationError(
+                f"migration to schema version {version} failed: {exc}; "
+                f"the database is unchanged at version {version - 1}"
+            ) from exc
+    return len(migrations)

@@ -1,0 +1,72 @@
+"""Schema migrations: from empty to current, one transaction each, refusing newer databases."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from appliance.store.db import Store
+from appliance.store.migrations import (
+    MIGRATIONS,
+    MigrationError,
+    SchemaTooNewError,
+    migrate,
+    schema_version,
+)
+
+TABLES = {"listeners", "sessions", "decisions", "physiology", "events"}
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    return sqlite3.connect(str(path), isolation_level=None)
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_empty_database_migrates_to_current_version() -> None:
+    conn = _connect(":memory:")
+    assert schema_version(conn) == 0
+    assert migrate(conn) == len(MIGRATIONS)
+    assert schema_version(conn) == len(MIGRATIONS)
+    assert _tables(conn) >= TABLES
+
+
+def test_migrating_twice_changes_nothing() -> None:
+    conn = _connect(":memory:")
+    migrate(conn)
+    conn.execute("INSERT INTO listeners (id, created) VALUES ('L-1', '2024-01-01T00:00:00+00:00')")
+    assert migrate(conn) == len(MIGRATIONS)
+    assert conn.execute("SELECT COUNT(*) FROM listeners").fetchone()[0] == 1
+
+
+def test_only_missing_migrations_run(tmp_path: Path) -> None:
+    conn = _connect(tmp_path / "a.db")
+    migrate(conn, MIGRATIONS)
+    later = (*MIGRATIONS, "CREATE TABLE bandit_state (arm TEXT PRIMARY KEY, alpha REAL);")
+    assert migrate(conn, later) == len(MIGRATIONS) + 1
+    assert "bandit_state" in _tables(conn)
+
+
+def test_failed_migration_leaves_previous_version_intact(tmp_path: Path) -> None:
+    conn = _connect(tmp_path / "a.db")
+    migrate(conn)
+    broken = (*MIGRATIONS, "CREATE TABLE half_done (a INTEGER);\nCREATE TABLE oops (;")
+    with pytest.raises(MigrationError, match=f"unchanged at version {len(MIGRATIONS)}"):
+        migrate(conn, broken)
+    assert schema_version(conn) == len(MIGRATIONS)
+    assert "half_done" not in _tables(conn)  # the first statement was rolled back too
+    assert not conn.in_transaction
+
+
+def test_database_newer_than_the_code_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "attune.db"
+    Store(path).close()
+    conn = _connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 3}")
+    conn.close()
+    with pytest.raises(SchemaTooNewError, match="upgrade Attune"):
+        Store(path)
