@@ -58,6 +58,7 @@ class StatusPrinter:
 
 def run_demo(out: Path, *, minutes: float = 20.0, goal: str = "relax", seed: int = 0) -> int:
     out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)  # it holds a (simulated) listener's health record
     for stale in out.glob(DB_NAME + "*"):
         stale.unlink()  # each demo starts with a fresh database
     config_path = out / "demo.yaml"

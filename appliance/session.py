@@ -135,7 +135,12 @@ class Session:
         self._stop_requested = reason
 
     def like(self) -> None:
+        """The listener (or staff) pressed "I like this"."""
         self._liked = True
+
+    def distress(self) -> None:
+        """The distress button: stop now."""
+        self.request_stop("stopped")
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> SessionResult:
