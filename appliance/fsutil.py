@@ -16,7 +16,7 @@ from pathlib import Path
 STATE_FILE_MODE = 0o600  # state holds listeners' data: owner only
 
 
-def atomic_write_bytes(path: Path, data: bytes, mode: int = STATE_FILE_MODE) -> None:
+def atomic_write_bytes(path: Path, data: bytes, mode: int = STATE_FILE_MODE) -> Path:
     path = Path(path)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -31,6 +31,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = STATE_FILE_MODE) -> 
             os.unlink(temp_name)
         raise
     fsync_directory(path.parent)
+    return path
 
 
 def atomic_write_text(

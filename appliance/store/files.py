@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
+
+from appliance.fsutil import atomic_write_bytes  # re-exported: one atomic write for all
+
+__all__ = ["atomic_write_bytes", "ensure_private_dir", "ensure_private_file", "is_private_dir"]
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -48,30 +51,3 @@ def ensure_private_file(path: Path) -> Path:
     finally:
         os.close(fd)
     return Path(path)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename in `directory` durable (the directory entry itself is data on ext4)."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` via a private temp file, fsync, rename, fsync the directory."""
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:  # mkstemp already created it 0600
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    fsync_dir(path.parent)
-    return path
