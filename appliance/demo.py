@@ -68,6 +68,12 @@ def run_demo(out: Path, *, minutes: float = 20.0, goal: str = "relax", seed: int
     listener = demo_listener(seed=seed)
     appliance = build(config, clock, listener=listener)
     printer = StatusPrinter()
+    truth = [listener.true_arousal(0.0)]  # the listener's hidden state, sampled each window
+
+    def on_status(status: SessionStatus) -> None:
+        truth.append(listener.true_arousal(clock.now()))
+        printer(status)
+
     wall = time.perf_counter()
     sensors = appliance.open_sensors()
     sink = appliance.make_sink(out / "session.wav")
@@ -77,7 +83,7 @@ def run_demo(out: Path, *, minutes: float = 20.0, goal: str = "relax", seed: int
             f"(emulated MAX30102 + ADS1115), simulated clock."
         )
         session = appliance.new_session(
-            sensors=sensors, sink=sink, listener_id="demo-listener", goal=goal, on_status=printer
+            sensors=sensors, sink=sink, listener_id="demo-listener", goal=goal, on_status=on_status
         )
         try:
             result = session.run()
