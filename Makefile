@@ -19,5 +19,12 @@ lint: bootstrap
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 
+# On the Pi: sudo make install / sudo make uninstall [PURGE=1] (see docs/install.md).
+install:
+	scripts/install.sh
+
+uninstall:
+	scripts/uninstall.sh
+
 clean:
 	rm -rf out .pytest_cache .ruff_cache

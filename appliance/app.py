@@ -11,15 +11,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from appliance.clock import Clock
 from appliance.config import Config
 from appliance.music.mixer import Mixer
 from appliance.music.render import FluidSynthRenderer
+from appliance.prerender import RenderAhead, opening_state
+from appliance.records import SessionRecords
 from appliance.sensors import Sensors
 from appliance.sequencer.decision import Decision
 from appliance.sequencer.rules import RuleSequencer
-from appliance.session import Session, SessionPlan, SessionStatus
+from appliance.session import RENDER_MARGIN_S, Session, SessionPlan, SessionStatus
 from appliance.signals.stream import PhysiologyStream
 from appliance.simulate.listener import VirtualListener
 from appliance.store.db import Store
@@ -28,6 +31,10 @@ from drivers.audio import AudioSink, PyAudioSink, WavSink
 from drivers.grove_gsr import GroveGsrSource
 from drivers.max30102 import Max30102
 from drivers.sources import SensorNotFound
+
+if TYPE_CHECKING:
+    from appliance.listeners import ListenerProfile
+    from drivers.ble_hr import BleHeartRateSource
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +46,50 @@ class Appliance:
     config: Config
     clock: Clock
     store: Store
-    renderer: FluidSynthRenderer
+    renderer: FluidSynthRenderer | RenderAhead
     listener: VirtualListener | None = None  # behind the emulators, in emulated mode
 
-    def open_sensors(self) -> Sensors:
-        return open_sensors(self.config, self.clock, self.listener)
+    def open_sensors(self, *, hr: BleHeartRateSource | None = None) -> Sensors:
+        """The session's sensors; `hr`, a running wearable source, is lent (not closed)."""
+        sensors = open_sensors(self.config, self.clock, self.listener)
+        if hr is not None:
+            sensors.hr, sensors.hr_owned = hr, False
+        return sensors
+
+    def open_wearable(self) -> BleHeartRateSource | None:
+        """The configured BLE heart-rate strap's source, started; None when not configured."""
+        return open_wearable(self.config, self.clock)
+
+    def plan_for(self, profile: ListenerProfile | None = None) -> tuple[str, float]:
+        """(goal, session seconds) for a session: the listener's, else the configured."""
+        if profile is not None:
+            return profile.goal, profile.for_sequencer().session_s(self.config.session.length_min)
+        return self.config.session.goal, self.config.session.length_min * 60.0
+
+    def make_sequencer(self, goal: str, session_s: float) -> RuleSequencer:
+        cfg = self.config.session
+        return RuleSequencer(
+            goal=goal,
+            session_s=session_s,
+            # A listener's short session keeps some music after its calibration.
+            calibration_s=min(cfg.calibration_min * 60.0, session_s / 2),
+            segment_s=cfg.segment_min * 60.0,
+        )
+
+    def prepare_opening(self, profile: ListenerProfile | None = None) -> bool:
+        """Render the next session's first segment ahead (when the renderer can)."""
+        if not isinstance(self.renderer, RenderAhead):
+            return False
+        goal, session_s = self.plan_for(profile)
+        try:
+            decision = self.make_sequencer(goal, session_s).next(opening_state(session_s))
+        except Exception:  # a sequencer that needs more than the opening state: no harm
+            log.debug("no render-ahead: the sequencer's opening is unknown", exc_info=True)
+            return False
+        if decision.duration_s <= 0:
+            return False
+        self.renderer.prepare(decision.recipe, decision.duration_s + RENDER_MARGIN_S)
+        return True
 
     def make_sink(self, wav_path: Path | None = None) -> AudioSink:
         audio = self.config.audio
@@ -61,18 +107,23 @@ class Appliance:
         listener_id: str | None = None,
         goal: str | None = None,
         on_status: Callable[[SessionStatus], None] | None = None,
+        profile: ListenerProfile | None = None,
+        keep_data: bool = True,
+        on_decision: Callable[[Decision, float], None] | None = None,
     ) -> Session:
+        """A session ready to run. With `profile` its goal, length and constraint apply, and
+        its consent decides what is kept; `keep_data=False` keeps only the anonymous outcome.
+        """
         cfg = self.config
-        goal = goal or cfg.session.goal
-        session_s = cfg.session.length_min * 60.0
-        calibration_s = cfg.session.calibration_min * 60.0
-        plan = SessionPlan(listener_id, goal, session_s, calibration_s)
-        sequencer = RuleSequencer(
-            goal=goal,
-            session_s=session_s,
-            calibration_s=calibration_s,
-            segment_s=cfg.session.segment_min * 60.0,
-        )
+        profile_goal, session_s = self.plan_for(profile)
+        goal = goal or profile_goal
+        if profile is not None:
+            listener_id = profile.id
+            keep_data = keep_data and profile.keeps_data
+        if not keep_data:
+            listener_id = None
+        sequencer = self.make_sequencer(goal, session_s)
+        plan = SessionPlan(listener_id, goal, session_s, sequencer.calibration_s)
         mixer = Mixer(
             sample_rate=sink.sample_rate,
             crossfade_s=cfg.audio.crossfade_s,
@@ -84,12 +135,13 @@ class Appliance:
             update_s=float(cfg.session.update_s),
             ppg_fs=float(cfg.hardware.ppg.sample_rate),
         )
-        on_segment = None
-        if self.listener is not None:
-            listener = self.listener
+        listener = self.listener
 
-            def on_segment(decision: Decision, t: float) -> None:
+        def on_segment(decision: Decision, t: float) -> None:
+            if listener is not None:
                 listener.hear(decision.recipe, t)
+            if on_decision is not None:
+                on_decision(decision, t)
 
         if listener_id is not None:
             self.store.upsert_listener(listener_id)
@@ -102,7 +154,7 @@ class Appliance:
             renderer=self.renderer,
             mixer=mixer,
             sink=sink,
-            store=self.store,
+            store=SessionRecords(self.store, keep_data=keep_data),
             on_segment=on_segment,
             on_status=on_status,
         )
@@ -112,8 +164,15 @@ class Appliance:
         self.store.close()
 
 
-def build(config: Config, clock: Clock, *, listener: VirtualListener | None = None) -> Appliance:
-    """Wire the appliance. In emulated mode `listener` sits behind the sensor emulators."""
+def build(
+    config: Config,
+    clock: Clock,
+    *,
+    listener: VirtualListener | None = None,
+    render_ahead: bool = False,
+) -> Appliance:
+    """Wire the appliance. In emulated mode `listener` sits behind the sensor emulators.
+    `render_ahead` (the service) lets the next session's opening be rendered while idle."""
     if config.hardware.emulated and listener is None:
         from appliance.simulate.listener import demo_listener
 
@@ -124,7 +183,20 @@ def build(config: Config, clock: Clock, *, listener: VirtualListener | None = No
         polyphony=config.music.polyphony,
     )
     store = Store(Path(config.device.state_dir) / DB_NAME)
-    return Appliance(config, clock, store, renderer, listener if config.hardware.emulated else None)
+    wrapped = RenderAhead(renderer) if render_ahead else renderer
+    return Appliance(config, clock, store, wrapped, listener if config.hardware.emulated else None)
+
+
+def open_wearable(config: Config, clock: Clock) -> BleHeartRateSource | None:
+    """Start the BLE heart-rate source for the configured straps (it reconnects by itself)."""
+    ble = config.hardware.ble_hr
+    if not ble.enabled:
+        return None
+    from drivers.ble_hr import BleHeartRateSource
+
+    source = BleHeartRateSource(ble.addresses, now=clock.now, adapter=ble.adapter)
+    source.start_in_thread()
+    return source
 
 
 def open_bus(config: Config, clock: Clock, listener: VirtualListener | None):

@@ -29,11 +29,18 @@ class Sensors:
     gsr: GsrSource | None = None
     hr: HrSource | None = None
     i2c: Any = None  # the SMBus (or its emulator) the I2C sensors share
+    # A wearable outlives sessions (it also tells whose session it is): the service owns it
+    # and the session only reads it, so close() leaves it running.
+    hr_owned: bool = True
     # name → why it is not available (absent at start, or lost during the session)
     problems: dict[str, str] = field(default_factory=dict)
 
     def missing(self) -> list[str]:
         return sorted(self.problems)
+
+    def present(self) -> list[str]:
+        names = {"ppg": self.ppg, "gsr": self.gsr, "ble_hr": self.hr}
+        return [name for name, source in names.items() if source is not None]
 
     def poll_into(self, stream: PhysiologyStream) -> Iterator[tuple[str, str]]:
         """Feed whatever each sensor has into the stream; yield (name, problem) for failures."""
@@ -64,6 +71,8 @@ class Sensors:
         self.problems[name] = problem
         source = getattr(self, "hr" if name == "ble_hr" else name)
         setattr(self, "hr" if name == "ble_hr" else name, None)
+        if name == "ble_hr" and not self.hr_owned:
+            return name, problem  # the service's wearable: it reconnects on its own
         try:
             source.close()
         except Exception:  # already broken; closing is best effort
@@ -73,6 +82,9 @@ class Sensors:
     def close(self) -> None:
         for name in ("ppg", "gsr", "hr"):
             source = getattr(self, name)
+            if name == "hr" and not self.hr_owned:
+                self.hr = None
+                continue
             if source is not None:
                 try:
                     source.close()

@@ -1,37 +1,392 @@
-"""`attune run`: the service. It builds the appliance from the installed config and runs the
-same session machinery as the demo, in real time with the configured drivers."""
+"""`attune run`: the service. Idle ↔ session, driven by the button, shown on the LED.
+
+The main loop runs every ~25 ms on the main thread: it polls the button and the LED, turns
+what the session thread reports into health, LED patterns and systemd's STATUS= line, and
+pets systemd's watchdog only while it makes progress (the loop turns and, during a session,
+audio keeps flowing). A session runs in its own thread with the same machinery as the demo.
+"""
 
 from __future__ import annotations
 
 import logging
-import signal
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
 
-from appliance.app import build
-from appliance.clock import MonotonicClock
-from appliance.config import Config
+from appliance.app import Appliance
+from appliance.clock import Clock
+from appliance.controls import ButtonActions, Controls
+from appliance.health import HealthRegistry, Level
+from appliance.listeners import ListenerProfile, choose_listener
+from appliance.prompts import Prompts
+from appliance.sdnotify import Notifier
+from appliance.service_health import forget_probe, refresh_health, status_line
+from appliance.session import Session, SessionResult, SessionStatus
+from appliance.watched_sink import WatchedSink
+from drivers.audio import AudioSink
 
 log = logging.getLogger(__name__)
 
+POLL_S = 0.025  # button and LED: 20-50 ms is smooth to the eye and prompt to the finger
+STALL_S = 10.0  # a session writing no audio this long is stuck: the watchdog stops
+STATUS_EVERY_S = 1.0
+PURGE_EVERY_S = 24 * 3600.0
+AUDIO_RETRY_S = 5.0
+VOLUME_STEP_DB, VOLUME_FLOOR_DB = 3.0, -24.0
 
-def run_service(config: Config) -> int:
-    clock = MonotonicClock()
-    appliance = build(config, clock)
-    sensors = appliance.open_sensors()
-    sink = appliance.make_sink()
-    session = appliance.new_session(sensors=sensors, sink=sink)
 
-    def on_sigterm(signum: int, frame: object) -> None:
-        log.info("SIGTERM: stopping the session")
-        session.request_stop("stopped")
+class State(Enum):
+    BOOTING = "booting"
+    IDLE = "idle"
+    SESSION = "session"
+    STOPPING = "stopping"  # the session is fading out
+    SHUTTING_DOWN = "shutting down"
+    EXITING = "exiting"
 
-    signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        result = session.run()
-        log.info(
-            "session %d %s after %.1f min", result.session_id, result.status, result.duration_s / 60
+
+@dataclass
+class Running:
+    """The session in progress."""
+
+    session: Session
+    thread: threading.Thread
+    profile: ListenerProfile | None
+    started: float
+    status: SessionStatus | None = None
+
+
+class Service:
+    def __init__(
+        self,
+        appliance: Appliance,
+        *,
+        controls: Callable[[ButtonActions], Controls],
+        open_sink: Callable[[], AudioSink],
+        notifier: Notifier,
+        prompts: Prompts,
+        profiles: list[ListenerProfile],
+        power_off: Callable[[], bool],
+        wearable=None,
+        now_local: Callable[[], datetime] = datetime.now,
+        second_button: str = "none",
+        clock: Clock | None = None,
+    ) -> None:
+        self.appliance = appliance
+        self.clock = clock or appliance.clock  # the loop's; the session runs on the appliance's
+        self.notifier = notifier
+        self.prompts = prompts
+        self.profiles = profiles
+        self.wearable = wearable
+        self.health = HealthRegistry()
+        self.state = State.BOOTING
+        self.running: Running | None = None
+        self.last_result: SessionResult | None = None
+        self.sink: WatchedSink | None = None
+        self.pressed_at: float | None = None  # when the last start was asked for
+        self._open_sink = open_sink
+        self._power_off = power_off
+        self._now_local = now_local
+        self._second_button = second_button
+        self._events: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
+        self._exit_after_stop: str | None = None  # "exit" or "power off"
+        self._alert = False
+        self._alert_prompt_pending = False
+        self._probed = None  # the sensors found between sessions (service_health)
+        self._ready = False
+        self._status_text = ""
+        self._status_at = self._pet_at = self._audio_try_at = -1e9
+        self._purged_at = self.clock.now()
+        actions = ButtonActions(self.press, self.double_press, self.hold, self.second_press)
+        self.controls = controls(actions)
+
+    # -- start-up -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Purge old sessions, probe the sensors, open the audio, then tell systemd READY."""
+        self.notifier.status("starting")
+        self._purge()
+        self._try_audio()
+        refresh_health(self)
+        if self.sink is not None:
+            self._become_ready()
+
+    def _become_ready(self) -> None:
+        self.state = State.IDLE
+        self.controls.leds.show("ready")
+        self._ready = True
+        self.notifier.ready(self.status_line())
+        log.info("ready: %s", self.status_line())
+        threading.Thread(target=self.prompts.warm, name="prompts", daemon=True).start()
+        self._prepare_next()
+
+    def _try_audio(self) -> None:
+        self._audio_try_at = self.clock.now()
+        try:
+            self.sink = WatchedSink(self._open_sink(), self.clock.now)
+            self.health.set("audio", Level.OK, f"{self.sink.sample_rate} Hz")
+        except Exception as exc:  # no sound card, ALSA busy: show it, retry
+            self.health.set("audio", Level.DOWN, str(exc))
+            self.controls.leds.show("error")
+
+    def _purge(self) -> None:
+        self._purged_at = self.clock.now()
+        days = self.appliance.config.store.retention_days
+        deleted = self.appliance.store.purge_older_than(days)
+        if deleted:
+            log.info("retention: deleted %d session(s) older than %d days", deleted, days)
+
+    def _prepare_next(self) -> None:
+        profile, _ = self._choose()
+        self.appliance.prepare_opening(profile)
+
+    # -- the main loop ----------------------------------------------------------------------------
+    def run_forever(self, *, should_exit: Callable[[], bool] = lambda: False) -> int:
+        while self.state is not State.EXITING:
+            if should_exit():
+                self.request_exit()
+            self.tick()
+            self.clock.sleep(POLL_S)
+        return 0
+
+    def tick(self) -> None:
+        now = self.clock.now()
+        self.controls.poll(now)
+        self._drain_events()
+        if self.sink is None and now - self._audio_try_at >= AUDIO_RETRY_S:
+            self._try_audio()
+            if self.sink is not None and not self._ready:
+                self._become_ready()
+        refresh_health(self)
+        self._show_sensor_state()
+        if self.state is State.IDLE and now - self._purged_at >= PURGE_EVERY_S:
+            self._purge()
+        if now - self._status_at >= STATUS_EVERY_S:
+            self._send_status(now)
+        pet_s = self.notifier.watchdog_pet_s
+        if pet_s is not None and now - self._pet_at >= pet_s and self.progressing(now):
+            self.notifier.watchdog()
+            self._pet_at = now
+
+    def progressing(self, now: float) -> bool:
+        """False once a session has written no audio for STALL_S: the watchdog then lapses and
+        systemd restarts the service, which records the session as interrupted."""
+        running, sink = self.running, self.sink
+        if running is None or sink is None:
+            return True
+        last = max(sink.last_write or running.started, running.started)
+        return now - last < STALL_S
+
+    # -- button actions (on the loop's thread) --------------------------------------------------
+    def press(self) -> None:
+        if self._alert:  # the first press after a staff alert acknowledges it
+            self._alert = False
+            self.controls.leds.clear("staff_alert")
+            log.info("staff alert acknowledged")
+        elif self.state is State.IDLE:
+            self.start_session()
+        elif self.state is State.SESSION and self.running is not None:
+            log.info("button: stop the session")
+            self.state = State.STOPPING
+            self.running.session.request_stop("stopped")
+
+    def double_press(self) -> None:
+        if self.state is State.SESSION and self.running is not None:
+            log.info("button: I like this")
+            self.running.session.like()
+
+    def hold(self) -> None:
+        log.info("button held: shutting down")
+        self.request_exit(power_off=True)
+
+    def second_press(self) -> None:
+        running = self.running
+        if self._second_button == "distress":
+            log.warning("distress button pressed")
+            self._raise_alert(mixer=running.session.mixer if running else None)
+            if running is not None:
+                running.session.distress()
+                self.state = State.STOPPING
+        elif self._second_button == "volume" and running is not None:
+            mixer = running.session.mixer
+            volume = mixer.volume_db - VOLUME_STEP_DB
+            if volume < VOLUME_FLOOR_DB:
+                volume = self.appliance.config.audio.start_volume_db
+            mixer.set_volume(volume)
+            log.info("volume %.0f dB", volume)
+
+    def request_exit(self, *, power_off: bool = False) -> None:
+        """Stop (SIGTERM) or shut down (the held button), after the session has faded out."""
+        if self._exit_after_stop == "power off":
+            return
+        self._exit_after_stop = "power off" if power_off else "exit"
+        if power_off:
+            self.state = State.SHUTTING_DOWN
+            self.controls.leds.show("shutting_down")
+        self.notifier.stopping(self._exit_after_stop)
+        if self.running is not None:
+            self.running.session.request_stop("stopped")
+            if not power_off:
+                self.state = State.STOPPING
+        else:
+            self._finish_exit()
+
+    def _finish_exit(self) -> None:
+        if self._exit_after_stop == "power off":
+            self.prompts.play("shutting_down", sink=self.sink)
+            if not self._power_off():
+                self.controls.leds.show("error")
+                self._exit_after_stop = None
+                self.state = State.IDLE
+                return
+        self.state = State.EXITING
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def _choose(self) -> tuple[ListenerProfile | None, str]:
+        connected = None if self.wearable is None else self.wearable.connected_address
+        return choose_listener(self.profiles, wearable=connected, now_local=self._now_local())
+
+    def start_session(self) -> None:
+        if self.sink is None:
+            log.warning("no session: the audio output is not working")
+            return
+        self.pressed_at = self.clock.now()
+        self.sink.arm()
+        profile, why = self._choose()
+        connected = None if self.wearable is None else self.wearable.connected_address
+        lend = self.wearable is not None and (
+            profile is None or profile.wearable in (None, connected)
         )
-    finally:
-        sink.close()
-        sensors.close()
-        appliance.close()
-    return 0
+        sensors = self.appliance.open_sensors(hr=self.wearable if lend else None)
+        keep = profile is not None and profile.keeps_data
+        session = self.appliance.new_session(
+            sensors=sensors,
+            sink=self.sink,
+            profile=profile,
+            keep_data=keep,
+            on_status=self._on_status,
+            on_decision=lambda decision, _t: self._events.put(("decision", decision)),
+        )
+        who = profile.id if profile is not None else "anonymous"
+        log.info("session for %s (%s); sensors: %s", who, why, ", ".join(sensors.present()))
+        wanted = profile.wearable if profile is not None else None
+        wearable_missing = self.wearable is not None and (connected is None or connected != wanted)
+        self._prompt_before("session_starting", session)
+        if wanted is not None and wearable_missing:
+            self._prompt_before("wearable_not_found", session)
+        thread = threading.Thread(
+            target=self._session_main, args=(session, sensors), name="session", daemon=True
+        )
+        self.running = Running(session, thread, profile, self.clock.now())
+        self.state = State.SESSION
+        self.controls.leds.show("session")
+        thread.start()
+
+    def _prompt_before(self, key: str, session: Session) -> None:
+        if hasattr(session.mixer, "overlay"):
+            self.prompts.play(key, mixer=session.mixer)
+        else:  # spoken before the music starts
+            self.prompts.play(key, sink=self.sink)
+
+    def _session_main(self, session: Session, sensors) -> None:
+        try:
+            self._events.put(("ended", session.run()))
+        except Exception as exc:  # the session recorded itself; the service carries on
+            log.exception("the session failed")
+            self._events.put(("failed", exc))
+        finally:
+            sensors.close()
+
+    def _on_status(self, status: SessionStatus) -> None:
+        running = self.running
+        if running is not None:
+            running.status = status
+
+    def _drain_events(self) -> None:
+        while True:
+            try:
+                kind, payload = self._events.get_nowait()
+            except queue.Empty:
+                return
+            if kind == "decision":
+                self._on_decision(payload)
+            else:
+                self._on_session_end(payload if kind == "ended" else None)
+
+    def _on_decision(self, decision) -> None:
+        if decision.alert:
+            self._raise_alert(mixer=self.running.session.mixer if self.running else None)
+        period = decision.extra.get("breathing_period_s")
+        running = self.running
+        guide = running is not None and running.profile is not None
+        if guide and running.profile.breathing_guide and isinstance(period, int | float):
+            try:
+                self.controls.leds.set_breathing(float(period))
+                self.controls.leds.show("breathing")
+            except ValueError:
+                log.warning("breathing period %s s is outside what the LED shows", period)
+
+    def _on_session_end(self, result: SessionResult | None) -> None:
+        running, self.running = self.running, None
+        if running is not None:
+            running.thread.join()
+        self.last_result = result
+        if result is None:
+            self.controls.leds.show("error")
+        else:
+            log.info(
+                "session %d %s after %.1f min",
+                result.session_id,
+                result.status,
+                result.duration_s / 60,
+            )
+            if result.status == "alert":
+                self._raise_alert()
+        if self._alert_prompt_pending:
+            self._alert_prompt_pending = False
+            self.prompts.play("call_staff", sink=self.sink)
+        self.controls.leds.clear("sensor_lost")
+        forget_probe(self)
+        if self._exit_after_stop is not None:
+            self._finish_exit()
+            return
+        self.state = State.IDLE
+        if result is not None:
+            self.controls.leds.show("ready")
+        self._prepare_next()
+
+    def _raise_alert(self, mixer=None) -> None:
+        self._alert = True
+        self.controls.leds.show("staff_alert")
+        if self.running is None:
+            self.prompts.play("call_staff", sink=self.sink)
+        elif mixer is None or self.prompts.play("call_staff", mixer=mixer) != "overlay":
+            self._alert_prompt_pending = True  # spoken once the music has faded out
+
+    # -- what staff and systemd see ---------------------------------------------------------------
+    def _show_sensor_state(self) -> None:
+        lost = self.running is not None and bool(self.health.lost_sensors())
+        if lost:
+            self.controls.leds.show("sensor_lost")
+        else:
+            self.controls.leds.clear("sensor_lost")
+
+    def status_line(self) -> str:
+        return status_line(self)
+
+    def _send_status(self, now: float) -> None:
+        self._status_at = now
+        text = self.status_line()
+        if text != self._status_text:
+            self._status_text = text
+            self.notifier.status(text)
+
+    def close(self) -> None:
+        self.controls.leds.show("off")
+        self.controls.close()
+        if self.sink is not None:
+            self.sink.close()
+        if self.wearable is not None:
+            self.wearable.close()
+        self.notifier.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from appliance.clock import Clock, SimulatedClock
 from appliance.music.mixer import Mixer
 from appliance.music.recipe import Recipe
 from appliance.sensors import Sensors
+from appliance.sequencer.breathing import breathing_period, with_swell
 from appliance.sequencer.decision import Decision, Outcome, SequencerState
+from appliance.sequencer.reward import ARRIVAL_S, outcome_windows
 from appliance.signals.features import WindowFeatures
 from appliance.signals.stream import PhysiologyStream
 from appliance.store.db import Store
@@ -33,11 +36,11 @@ log = logging.getLogger(__name__)
 # the next one, never run into silence.
 RENDER_MARGIN_S = 12.0
 STOP_FADE_S = 4.0
+SESSION_CAP_GRACE_S = 60.0  # past the planned length by this much, the session stops anyway
+KEPT_WINDOWS = 60  # recent physiology windows kept for segment rewards (5 min at 5 s)
 
 
-class Renderer:
-    """What the session needs of the music engine."""
-
+class Renderer:  # what the session needs of the music engine
     def render(self, recipe: Recipe, seconds: float) -> np.ndarray: ...
 
 
@@ -63,6 +66,8 @@ class SessionStatus:
     segment: int = 0
     quality: float = math.nan
     missing: tuple[str, ...] = ()
+    alert: str | None = None  # a staff alert raised by the safety guard (the UI shows it)
+    breathing_period_s: float | None = None  # the breathing guide's swell period, if on
 
     def line(self) -> str:
         def f(x: float, fmt: str) -> str:
@@ -102,6 +107,8 @@ class Session:
         store: Store,
         on_segment: Callable[[Decision, float], None] | None = None,
         on_status: Callable[[SessionStatus], None] | None = None,
+        on_alert: Callable[[str], None] | None = None,
+        on_breathing: Callable[[float | None], None] | None = None,
     ) -> None:
         self.plan = plan
         self.clock = clock
@@ -114,9 +121,16 @@ class Session:
         self.store = store
         self.on_segment = on_segment
         self.on_status = on_status
+        self.on_alert = on_alert  # staff alert: the UI's alert pattern and prompt
+        self.on_breathing = on_breathing  # the LED pulses with the swell (None: stop pulsing)
         self.status = SessionStatus()
         self._stop_requested: str | None = None
-        self._liked = False
+        self._stop_by_listener = self._distress = self._liked = False
+        self._windows: deque[WindowFeatures] = deque(maxlen=KEPT_WINDOWS)
+        self._arrival: list[WindowFeatures] = []  # the first minute's: rewards compare to it
+        # A sensor lost since the start: rules only; during this segment: no reward from it.
+        self._sensor_lost = self._segment_sensor_lost = False
+        self._stop_fade_s = STOP_FADE_S
         self._calibration: list[WindowFeatures] = []
         self._estimator: RuleEstimator | None = None
         self._baseline: Baseline | None = None
@@ -131,7 +145,10 @@ class Session:
         self._pending: Future[np.ndarray] | None = None
 
     # -- controls (from the button, SIGTERM, staff) ------------------------------------------
-    def request_stop(self, reason: str = "stopped") -> None:
+    def request_stop(self, reason: str = "stopped", *, by_listener: bool = False) -> None:
+        """End the session. `by_listener`: the listener (or staff for them) pressed stop, which
+        tells the sequencer the music was not right (a shutdown does not)."""
+        self._stop_by_listener = self._stop_by_listener or by_listener
         self._stop_requested = reason
 
     def like(self) -> None:
@@ -139,8 +156,9 @@ class Session:
         self._liked = True
 
     def distress(self) -> None:
-        """The distress button: stop now."""
-        self.request_stop("stopped")
+        """The distress button: stop now, log it, and never play this music to them again."""
+        self._distress = True
+        self.request_stop("stopped", by_listener=True)
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> SessionResult:
@@ -151,37 +169,47 @@ class Session:
             self.store.add_event(sid, 0.0, "sensor_missing", name)
         self.status.missing = tuple(self.sensors.missing())
         t0 = self.clock.now()
+        self._t0 = t0
         frames_per_tick = round(plan.tick_s * self.sink.sample_rate)
         status = "completed"
         decision: Decision | None = None
-        segment_start_est: AffectEstimate | None = None
+        start: tuple[float, AffectEstimate | None] = (t0, None)  # segment start: time, estimate
         segment_end = 0.0
         next_tick = t0
+        watch = getattr(self.sequencer, "watch", None)  # the safety guard, if it has one
         try:
             while True:
                 now = self.clock.now()
                 elapsed = now - t0
                 self._poll_sensors(sid, elapsed)
-                self._update_physiology(sid, now, elapsed)
+                features = self._update_physiology(sid, now, elapsed)
                 self._queue_rendered()
                 if self._stop_requested:
                     status = self._stop_requested
-                    break
-                if decision is None or elapsed >= segment_end - 1e-9:
                     if decision is not None:
-                        self.sequencer.observe(
-                            Outcome(decision, segment_start_est, self._estimate, liked=self._liked)
-                        )
-                        self._liked = False
-                    decision = self.sequencer.next(self._state(elapsed, decision))
+                        self._observe(decision, start, now, stopped=self._stop_by_listener)
+                    if self._distress:
+                        self._record_distress(sid, elapsed, decision)
+                    break
+                forced = None
+                if watch is not None and features is not None and decision is not None:
+                    forced = watch(elapsed, features, self._baseline_hr())
+                if forced is not None or decision is None or elapsed >= segment_end - 1e-9:
+                    if decision is not None:
+                        self._observe(decision, start, now)
+                    decision = forced or self.sequencer.next(self._state(elapsed, decision))
                     if decision.alert:
-                        self.store.add_event(sid, elapsed, "staff_alert", decision.alert)
+                        self._raise_alert(sid, elapsed, decision.alert)
                     if decision.duration_s <= 0:  # a stop now; stop=True alone ends after it
                         status = "alert" if decision.alert else "completed"
+                        self._stop_fade_s = float(decision.extra.get("fade_out_s", STOP_FADE_S))
                         break
                     self._start_segment(sid, decision, elapsed)
-                    segment_start_est = self._estimate
+                    start = (now, self._estimate)
                     segment_end = elapsed + decision.duration_s
+                if elapsed >= plan.session_s + SESSION_CAP_GRACE_S:
+                    self.store.add_event(sid, elapsed, "session_cap", f"{elapsed / 60:.1f} min")
+                    break
                 self.sink.write(self.mixer.pull(frames_per_tick))
                 self.status.elapsed_s = elapsed
                 next_tick += plan.tick_s
@@ -194,6 +222,54 @@ class Session:
             self._finish(sid, status, elapsed, frames_per_tick)
         return SessionResult(sid, status, elapsed, self._summary(status, elapsed))
 
+    # -- learning and safety -------------------------------------------------------------------
+    def _observe(
+        self,
+        decision: Decision,
+        start: tuple[float, AffectEstimate | None],
+        now: float,
+        *,
+        stopped: bool = False,
+    ) -> None:
+        start_t, start_estimate = start
+        recent = [w for w in self._windows if w not in self._arrival]
+        before, end = outcome_windows(self._arrival + recent, self._t0, start_t, now)
+        self.sequencer.observe(
+            Outcome(
+                decision,
+                start_estimate,
+                self._estimate,
+                liked=self._liked,
+                stopped=stopped,
+                distress=self._distress,
+                start_windows=tuple(before),
+                end_windows=tuple(end),
+                baseline=self._baseline,
+                learn=not self._segment_sensor_lost,
+            )
+        )
+        self._liked = False
+        self._segment_sensor_lost = False
+
+    def _baseline_hr(self) -> float | None:
+        b = self._baseline
+        return None if b is None or math.isnan(b.hr_bpm) else b.hr_bpm
+
+    def _raise_alert(self, sid: int, elapsed: float, alert: str) -> None:
+        log.warning("staff alert: %s", alert)
+        self.store.add_event(sid, elapsed, "staff_alert", alert)
+        self.status.alert = alert
+        if self.on_alert:
+            self.on_alert(alert)
+        if self.on_status:
+            self.on_status(self.status)
+
+    def _record_distress(self, sid: int, elapsed: float, decision: Decision | None) -> None:
+        # The sequencer quarantines the music (observe); the record says what it was.
+        music = decision.recipe.describe() if decision is not None else "nothing yet"
+        log.warning("distress pressed during %s", music)
+        self.store.add_event(sid, elapsed, "distress", music)
+
     def _state(self, elapsed: float, previous: Decision | None) -> SequencerState:
         f = self._features
         return SequencerState(
@@ -203,10 +279,9 @@ class Session:
             baseline_arousal=self._baseline_arousal,
             previous=previous,
             hr_bpm=None if f is None or math.isnan(f.hr_bpm) else f.hr_bpm,
-            baseline_hr_bpm=None if self._baseline is None else self._baseline.hr_bpm,
-            breathing_rate_bpm=None
-            if f is None or math.isnan(f.breathing_rate_bpm)
-            else f.breathing_rate_bpm,
+            baseline_hr_bpm=self._baseline_hr(),
+            breathing_rate_bpm=None if f is None else _finite(f.breathing_rate_bpm),
+            sensors_ok=not self._sensor_lost,
         )
 
     def _poll_sensors(self, sid: int, elapsed: float) -> None:
@@ -215,12 +290,16 @@ class Session:
             log.warning("%s lost: %s; the session goes on without it", name, problem)
             self.store.add_event(sid, elapsed, "sensor_lost", f"{name}: {problem}")
             self.status.missing = tuple(self.sensors.missing())
+            self._sensor_lost = self._segment_sensor_lost = True
 
-    def _update_physiology(self, sid: int, now: float, elapsed: float) -> None:
+    def _update_physiology(self, sid: int, now: float, elapsed: float) -> WindowFeatures | None:
         features = self.stream.update(now)
         if features is None:
-            return
+            return None
         self._features = features
+        self._windows.append(features)
+        if elapsed <= ARRIVAL_S + 1e-6:
+            self._arrival.append(features)
         estimate = None
         if elapsed < self.plan.calibration_s:
             self._calibration.append(features)
@@ -242,11 +321,17 @@ class Session:
         st.elapsed_s = elapsed
         if self.on_status:
             self.on_status(st)
+        return features
 
     def _start_segment(self, sid: int, decision: Decision, elapsed: float) -> None:
         self.store.add_decision(sid, elapsed, decision)
         seconds = decision.duration_s + RENDER_MARGIN_S
-        self._pending = self._pool.submit(self.renderer.render, decision.recipe, seconds)
+        period = breathing_period(decision.extra)
+        if period != self.status.breathing_period_s:
+            self.status.breathing_period_s = period
+            if self.on_breathing:
+                self.on_breathing(period)
+        self._pending = self._pool.submit(self._render, decision.recipe, seconds, elapsed, period)
         if not self._realtime:
             self._pending.result()
         self._queue_rendered()
@@ -262,6 +347,10 @@ class Session:
         if self.on_status:
             self.on_status(st)
 
+    def _render(self, recipe: Recipe, seconds: float, at: float, period: float | None):
+        # The breathing guide's swell, in phase with session time (and so with the LED).
+        return with_swell(self.renderer.render(recipe, seconds), self.sink.sample_rate, period, at)
+
     def _queue_rendered(self) -> None:
         if self._pending is not None and self._pending.done():
             pcm = self._pending.result()
@@ -272,8 +361,8 @@ class Session:
         self._pool.shutdown(wait=True, cancel_futures=True)
         # Fades never jump: the stop fades the music out, whatever ended the session.
         try:
-            self.mixer.fade_out(STOP_FADE_S)
-            for _ in range(math.ceil(STOP_FADE_S / self.plan.tick_s)):
+            self.mixer.fade_out(self._stop_fade_s)
+            for _ in range(math.ceil(self._stop_fade_s / self.plan.tick_s)):
                 self.sink.write(self.mixer.pull(frames_per_tick))
         except Exception:  # the record below matters more than the last seconds of audio
             log.exception("could not fade out the audio")
@@ -296,6 +385,10 @@ class Session:
             summary["arousal_end"] = round(last.arousal, 3)
             summary["arousal_change"] = round(last.arousal - first.arousal, 3)
         return summary
+
+
+def _finite(x: float) -> float | None:
+    return None if math.isnan(x) else x
 
 
 def _round(x: float) -> float | None:

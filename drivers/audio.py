@@ -3,13 +3,19 @@
 PyAudioSink runs PortAudio in callback mode: the callback only copies from a ring buffer
 filled by write(), so a slow Python caller never glitches the device until the ring runs dry
 (counted as an underrun), and write() blocks while the ring is full, which paces a real-time
-caller to the device's clock.
+caller to the device's clock. The stream starts once the ring is full (like ALSA's start
+threshold), so start-up is never an underrun. If the stream dies (a USB card unplugged and back,
+an ALSA error), write() reopens it and carries on; `reopens` counts that.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import threading
+import time
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -19,6 +25,10 @@ CHANNELS = 2
 FRAMES_PER_BUFFER = 1024  # PortAudio callback size: ~23 ms at 44.1 kHz
 WRITE_WAIT_S = 0.5  # a blocked write() re-checks the stream this often
 DRAIN_MARGIN_S = 1.0  # close() waits this long past the buffered audio for the ring to empty
+REOPEN_ATTEMPTS = 5  # a dead stream is reopened up to this many times in a row…
+REOPEN_BACKOFF_S = 0.2  # …waiting 0.2, 0.4, 0.8 … s between tries (a USB card re-enumerating)
+TEST_TONE_FADE_S = 0.02  # the test tone fades in and out: no click
+PA_OUTPUT_UNDERFLOW = 0x4  # paOutputUnderflow in the callback's status flags
 
 
 @runtime_checkable
@@ -120,13 +130,24 @@ class PyAudioSink:
     """Plays through PortAudio (ALSA on the Pi) from a ring buffer of buffer_s seconds."""
 
     def __init__(
-        self, *, device: str | int | None = None, sample_rate: int = 44100, buffer_s: float = 2.0
+        self,
+        *,
+        device: str | int | None = None,
+        sample_rate: int = 44100,
+        buffer_s: float = 2.0,
+        start_s: float | None = None,
     ) -> None:
+        """start_s: audio buffered before the stream starts (default: the whole ring)."""
         import pyaudio
 
         self.sample_rate = sample_rate
-        self.underruns = 0
+        self.device = device
+        self.underruns = 0  # the ring ran dry while the device wanted audio
+        self.device_underflows = 0  # PortAudio itself reported an output underflow
+        self.reopens = 0  # the stream died and was reopened
         self._capacity = max(FRAMES_PER_BUFFER, round(buffer_s * sample_rate))
+        start_frames = self._capacity if start_s is None else round(start_s * sample_rate)
+        self._start_frames = min(self._capacity, max(1, start_frames))
         self._ring = np.zeros((self._capacity, CHANNELS), dtype=np.float32)
         self._read = 0  # ring index of the next frame to play
         self._count = 0  # frames waiting in the ring
@@ -136,22 +157,26 @@ class PyAudioSink:
         self._draining = False  # close() is playing out the ring: a short block is the end
         self._closed = False
         self._continue = pyaudio.paContinue
+        self._float32 = pyaudio.paFloat32
         self._pa = pyaudio.PyAudio()
         try:
-            index = find_output_device(self._pa, device)
-            self._stream = self._pa.open(
-                format=pyaudio.paFloat32,
-                channels=CHANNELS,
-                rate=sample_rate,
-                output=True,
-                output_device_index=index,
-                frames_per_buffer=FRAMES_PER_BUFFER,
-                stream_callback=self._callback,
-                start=False,
-            )
+            self._stream = self._open_stream()
         except Exception:
             self._pa.terminate()
             raise
+
+    def _open_stream(self) -> Any:
+        index = find_output_device(self._pa, self.device)
+        return self._pa.open(
+            format=self._float32,
+            channels=CHANNELS,
+            rate=self.sample_rate,
+            output=True,
+            output_device_index=index,
+            frames_per_buffer=FRAMES_PER_BUFFER,
+            stream_callback=self._callback,
+            start=False,
+        )
 
     def _callback(
         self, in_data: object, frame_count: int, time_info: object, status: int
@@ -160,6 +185,8 @@ class PyAudioSink:
         if frame_count > len(self._block):
             self._block = np.zeros((frame_count, CHANNELS), dtype=np.float32)
         block = self._block[:frame_count]
+        if status & PA_OUTPUT_UNDERFLOW:
+            self.device_underflows += 1
         with self._changed:
             available = min(frame_count, self._count)
             first = min(available, self._capacity - self._read)
@@ -183,21 +210,51 @@ class PyAudioSink:
                 if self._closed:
                     raise RuntimeError("audio output is closed")
                 while self._count == self._capacity:
-                    if self._started and not self._stream.is_active():
-                        raise RuntimeError("audio output stream stopped unexpectedly")
+                    if self._started and not self._stream_alive():
+                        break  # recovered below, outside the lock the callback needs
                     self._changed.wait(WRITE_WAIT_S)
-                space = self._capacity - self._count
-                chunk = frames[done : done + space]
-                start = (self._read + self._count) % self._capacity
-                first = min(len(chunk), self._capacity - start)
-                self._ring[start : start + first] = chunk[:first]
-                self._ring[: len(chunk) - first] = chunk[first:]
-                self._count += len(chunk)
-                done += len(chunk)
-            if not self._started:
-                # Start once there is audio to play, so start-up is not counted as underruns.
-                self._started = True
+                else:
+                    done += self._put(frames[done:])
+                ring_full = self._count >= self._start_frames
+            if not self._started and ring_full:
+                self._start()
+            elif self._started and not self._stream_alive():
+                self._reopen()
+
+    def _put(self, frames: np.ndarray) -> int:
+        """Copy as many frames as fit into the ring (lock held); returns how many."""
+        chunk = frames[: self._capacity - self._count]
+        start = (self._read + self._count) % self._capacity
+        first = min(len(chunk), self._capacity - start)
+        self._ring[start : start + first] = chunk[:first]
+        self._ring[: len(chunk) - first] = chunk[first:]
+        self._count += len(chunk)
+        return len(chunk)
+
+    def _start(self) -> None:
+        self._started = True
+        self._stream.start_stream()
+
+    def _stream_alive(self) -> bool:
+        try:
+            return bool(self._stream.is_active())
+        except OSError:
+            return False
+
+    def _reopen(self) -> None:
+        """Replace a dead stream with a new one on the same device (found again by name)."""
+        for attempt in range(REOPEN_ATTEMPTS):
+            with contextlib.suppress(OSError):
+                self._stream.close()
+            try:
+                self._stream = self._open_stream()
                 self._stream.start_stream()
+                self.reopens += 1
+                return
+            except (OSError, AudioDeviceMissing) as exc:
+                problem = exc
+                time.sleep(REOPEN_BACKOFF_S * 2**attempt)
+        raise AudioDeviceMissing(f"audio output lost and could not be reopened: {problem}")
 
     def close(self) -> None:
         """Play what is buffered, then stop and release the device."""
@@ -205,6 +262,8 @@ class PyAudioSink:
             return
         with self._changed:
             self._draining = True
+            if not self._started and self._count:
+                self._start()  # less than the start threshold was ever written: play it now
             if self._started:
                 self._changed.wait_for(
                     lambda: self._count == 0,
@@ -223,3 +282,48 @@ class PyAudioSink:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class ToneResult:
+    frames: int
+    underruns: int  # 0 for a sink that does not count them
+
+
+def tone_frames(seconds: float, freq: float, level_dbfs: float, sample_rate: int) -> np.ndarray:
+    """A stereo sine of peak level_dbfs, faded in and out over TEST_TONE_FADE_S."""
+    if level_dbfs > 0.0:
+        raise ValueError(f"a test tone above full scale ({level_dbfs} dBFS) is not allowed")
+    n = round(seconds * sample_rate)
+    t = np.arange(n) / sample_rate
+    wave_ = 10.0 ** (level_dbfs / 20.0) * np.sin(2.0 * math.pi * freq * t)
+    fade = min(n // 2, round(TEST_TONE_FADE_S * sample_rate))
+    if fade:
+        ramp = np.sin(0.5 * math.pi * np.arange(fade) / fade) ** 2
+        wave_[:fade] *= ramp
+        wave_[n - fade :] *= ramp[::-1]
+    return np.repeat(wave_[:, None], CHANNELS, axis=1).astype(np.float32)
+
+
+def play_test_tone(
+    sink_or_device: AudioSink | str | int | None = None,
+    seconds: float = 2.0,
+    freq: float = 440.0,
+    level_dbfs: float = -20.0,
+    *,
+    sample_rate: int = 44100,
+) -> ToneResult:
+    """Play a test tone and wait until it has played. Given a sink, write into it (it stays
+    open); given a device name/index (or None for the default), open it, play, close it.
+    AudioDeviceMissing names the devices there are when the device is not."""
+    if isinstance(sink_or_device, AudioSink):
+        frames = tone_frames(seconds, freq, level_dbfs, sink_or_device.sample_rate)
+        sink_or_device.write(frames)
+        return ToneResult(len(frames), int(getattr(sink_or_device, "underruns", 0)))
+    frames = tone_frames(seconds, freq, level_dbfs, sample_rate)
+    sink = PyAudioSink(device=sink_or_device, sample_rate=sample_rate, buffer_s=0.5)
+    try:
+        sink.write(frames)
+    finally:
+        sink.close()
+    return ToneResult(len(frames), sink.underruns)

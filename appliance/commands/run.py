@@ -7,14 +7,18 @@ import argparse
 from appliance.commands import config_from
 
 NAME = "run"
-HELP = "run the service with the configured drivers"
+HELP = "run the service: button, LED, sessions (systemd starts it as attune.service)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    pass
+    p.add_argument(
+        "--start-session",
+        action="store_true",
+        help="start a session at once, as a button press would (tests, benchmarks)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from appliance.service import run_service
+    from appliance.service_run import run_service
 
-    return run_service(config_from(args))
+    return run_service(config_from(args), start_session=args.start_session)

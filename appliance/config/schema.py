@@ -89,6 +89,8 @@ SCHEMA: Mapping[str, Option] = {
     "hardware.gpio.pin_factory": Option(OneOf(("default", "lgpio", "rpigpio", "mock"))),
     "hardware.gpio.button_pin": Option(Int(0, 27)),  # BCM numbering, 40-pin header
     "hardware.gpio.led_pin": Option(Int(0, 27)),
+    "hardware.gpio.second_button": Option(OneOf(("none", "distress", "volume"))),
+    "hardware.gpio.second_button_pin": Option(Int(0, 27)),
     "audio.output": Option(OneOf(("pyaudio", "wav"))),
     "audio.device": Option(Text()),
     "audio.sample_rate": Option(OneOf(AUDIO_SAMPLE_RATES_HZ)),
@@ -96,6 +98,7 @@ SCHEMA: Mapping[str, Option] = {
     "audio.start_volume_db": Option(Float(-60.0, 0.0)),
     "audio.crossfade_s": Option(Float(0.0, 60.0)),
     "audio.buffer_s": Option(Float(0.1, 30.0)),
+    "audio.max_spl_db": Option(Float(30.0, 85.0)),  # 85 dB(A): the workplace hearing limit
     "music.soundfont": _ABSOLUTE_PATH,
     "music.polyphony": Option(Int(8, 256)),
     "music.render_ahead_s": Option(Float(1.0, 600.0)),
@@ -110,6 +113,14 @@ SCHEMA: Mapping[str, Option] = {
     "safety.hr_max_bpm": Option(Int(60, 250)),
     "safety.hr_min_bpm": Option(Int(20, 120)),
     "store.retention_days": Option(Int(1, 36_500)),
+    "prompts.enabled": _BOOL,
+    "prompts.voice": Option(
+        Text(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?", "an espeak-ng voice like en")
+    ),
+    "prompts.words_per_min": Option(Int(80, 450)),  # espeak-ng's -s range
+    "prompts.level_dbfs": Option(Float(-60.0, 0.0)),
+    "prompts.duck_db": Option(Float(0.0, 40.0)),
+    "listeners.dir": _ABSOLUTE_PATH,
 }
 
 
@@ -148,6 +159,17 @@ def _gpio_pins(v: Mapping[str, Any]) -> str | None:
     on_i2c = sorted({button, led} & set(I2C1_PINS_BCM))
     if v["hardware.i2c_bus"] == 1 and on_i2c:
         return f"GPIO {on_i2c[0]} is SDA/SCL of I2C bus 1, used by the sensors"
+    return None
+
+
+def _second_button_pin(v: Mapping[str, Any]) -> str | None:
+    if v["hardware.gpio.second_button"] == "none":
+        return None
+    pin = v["hardware.gpio.second_button_pin"]
+    if pin in (v["hardware.gpio.button_pin"], v["hardware.gpio.led_pin"]):
+        return f"second_button_pin GPIO {pin} is already the button or the LED"
+    if v["hardware.i2c_bus"] == 1 and pin in I2C1_PINS_BCM:
+        return f"GPIO {pin} is SDA/SCL of I2C bus 1, used by the sensors"
     return None
 
 
@@ -201,6 +223,15 @@ CROSS_CHECKS: tuple[CrossCheck, ...] = (
         ("hardware.gpio.button_pin", "hardware.gpio.led_pin", "hardware.i2c_bus"), _gpio_pins
     ),
     CrossCheck(("hardware.ble_hr.enabled", "hardware.ble_hr.addresses"), _ble_addresses),
+    CrossCheck(
+        (
+            "hardware.gpio.second_button_pin",
+            "hardware.gpio.second_button",
+            "hardware.gpio.button_pin",
+            "hardware.gpio.led_pin",
+        ),
+        _second_button_pin,
+    ),
     CrossCheck(("hardware.gsr.poll_hz", "hardware.gsr.data_rate"), _gsr_polling),
     CrossCheck(("audio.crossfade_s", "session.segment_min"), _crossfade_fits),
 )

@@ -1,11 +1,11 @@
 """Recipe → MIDI: a calm, steady piece in the recipe's tempo, key and mode.
 
-Three parts on their own channels (never channel 10, so never percussion): a lead melody or
-arpeggio whose notes per beat grow with density, a sustained pad that moves to each bar's chord
-by the smallest steps, and a bass note on each bar's root. Every note starts on the beat grid,
-so the pulse is exactly the recipe's tempo. Chords follow a four-bar progression (about ten
-seconds at therapy tempos) and the piece closes on the tonic. The same recipe and seed always
-give the same notes.
+Three parts on their own channels: a lead melody or arpeggio whose notes per beat grow with
+density, a sustained pad that moves to each chord by the smallest steps, and a bass note on each
+chord's root; a fourth, soft percussion (GM channel 10), only when the recipe asks for it. Every
+note starts on the beat grid, so the pulse is exactly the recipe's tempo. Phrases are four
+chords lasting about ten seconds whatever the tempo (a chord lasts two, four or eight beats), and
+the piece closes on the tonic. The same recipe and seed always give the same notes.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ BAR_TICKS = TICKS_PER_BEAT * BEATS_PER_BAR
 TAIL_S = 2.0  # notes stop this long before the segment ends, so reverb and releases ring out
 
 LEAD_CHANNEL, PAD_CHANNEL, BASS_CHANNEL = 0, 1, 2
-PAN = {LEAD_CHANNEL: 74, PAD_CHANNEL: 52, BASS_CHANNEL: 64}  # 64 = centre
+PERCUSSION_CHANNEL = 9  # GM: channel 10 plays the drum kit
+PAN = {LEAD_CHANNEL: 74, PAD_CHANNEL: 52, BASS_CHANNEL: 64, PERCUSSION_CHANNEL: 58}  # 64 = centre
 REVERB_SEND = 48  # CC91: a gentle room
 CC_VOLUME, CC_PAN, CC_REVERB, CC_CHORUS = 7, 10, 91, 93
 
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
-# Four-bar progressions as scale degrees (0 = tonic), one chord per bar: an opening phrase
-# chosen by the seed, then an answering phrase that comes home to the tonic (an 8-bar period).
+# Four-chord progressions as scale degrees (0 = tonic): an opening phrase chosen by the seed,
+# then an answering phrase that comes home to the tonic (an eight-chord period).
 PROGRESSIONS = {
     "major": ((0, 5, 3, 4), (0, 3, 5, 4), (0, 4, 5, 3), (0, 3, 0, 4)),  # I–vi–IV–V …
     "minor": ((0, 5, 2, 6), (0, 3, 5, 6), (0, 5, 3, 6), (0, 6, 5, 6)),  # i–VI–III–VII …
@@ -51,27 +52,38 @@ OFFBEAT_ACCENT = 0.74
 PAD_VELOCITY_SCALE = 0.62
 BASS_VELOCITY_SCALE = 0.8
 
+PHRASE_CHORDS = 4
+PHRASE_TARGET_S = 10.0
+CHORD_BEAT_CHOICES = (2, 4, 8)  # harmonic rhythm: half a bar, a bar, two bars
+# Soft percussion (GM drum map): a felt low drum on beats 1 and 3, a shaker on every beat and,
+# when busy, between beats. Velocities relative to the lead's: it supports, never leads.
+SOFT_KICK, SHAKER = 35, 82  # Acoustic Bass Drum, Shaker
+KICK_VELOCITY_SCALE = 0.45
+SHAKER_VELOCITY_SCALE = 0.32
+SHAKER_OFFBEAT_DENSITY = 0.6
+
 
 def compose(recipe: Recipe, seconds: float) -> mido.MidiFile:
     """A type-1 MIDI file of about `seconds` (notes end TAIL_S early to ring out)."""
     rng = np.random.default_rng(recipe.seed)
-    bar_s = BEATS_PER_BAR * 60.0 / recipe.tempo_bpm
-    n_bars = max(1, math.floor((seconds - TAIL_S) / bar_s))
+    slot = chord_ticks(recipe.tempo_bpm)
+    slot_s = slot / TICKS_PER_BEAT * 60.0 / recipe.tempo_bpm
+    n_chords = max(1, math.floor((seconds - TAIL_S) / slot_s))
     tonic = KEYS.index(recipe.key)
     scale = SCALES[recipe.mode]
     opening = PROGRESSIONS[recipe.mode][int(rng.integers(len(PROGRESSIONS[recipe.mode])))]
     period = opening + CADENCES[recipe.mode]
-    chords = [period[bar % len(period)] for bar in range(n_bars)]
+    chords = [period[i % len(period)] for i in range(n_chords)]
     chords[-1] = 0  # close on the tonic
 
     base_velocity = velocity_for_loudness(recipe.loudness_db)
     step = lead_step_ticks(recipe.density)
     if recipe.instrument in ARPEGGIO_FAMILIES:
-        lead = _arpeggio(chords, tonic, scale, step, base_velocity, rng)
+        lead = _arpeggio(chords, slot, tonic, scale, step, base_velocity, rng)
     else:
-        lead = _melody(chords, tonic, scale, step, base_velocity, rng)
-    pad = _pad(chords, tonic, scale, base_velocity)
-    bass = _bass(chords, tonic, scale, base_velocity)
+        lead = _melody(chords, slot, tonic, scale, step, base_velocity, rng)
+    pad = _pad(chords, slot, tonic, scale, base_velocity)
+    bass = _bass(chords, slot, tonic, scale, base_velocity)
 
     lead_program, pad_program, bass_program = INSTRUMENTS[recipe.instrument]
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
@@ -79,7 +91,20 @@ def compose(recipe: Recipe, seconds: float) -> mido.MidiFile:
     midi.tracks.append(_part("lead", LEAD_CHANNEL, lead_program, lead))
     midi.tracks.append(_part("pad", PAD_CHANNEL, pad_program, pad))
     midi.tracks.append(_part("bass", BASS_CHANNEL, bass_program, bass))
+    if recipe.percussion:
+        drums = _percussion(n_chords * slot, recipe.density, base_velocity, rng)
+        midi.tracks.append(_part("percussion", PERCUSSION_CHANNEL, 0, drums))
     return midi
+
+
+def chord_ticks(tempo_bpm: float) -> int:
+    """How long each chord lasts: the choice that makes a four-chord phrase nearest ten seconds."""
+
+    def miss(beats: int) -> float:
+        phrase_s = PHRASE_CHORDS * beats * 60.0 / tempo_bpm
+        return abs(math.log(phrase_s / PHRASE_TARGET_S))  # a ratio: 8 s and 12.5 s are as near
+
+    return min(CHORD_BEAT_CHOICES, key=miss) * TICKS_PER_BEAT
 
 
 def velocity_for_loudness(loudness_db: float) -> int:
@@ -116,17 +141,18 @@ def _chord_steps(degree: int) -> tuple[int, int, int]:
     return degree % 7, (degree + 2) % 7, (degree + 4) % 7
 
 
-def _accent(tick_in_bar: int) -> float:
-    beat, offset = divmod(tick_in_bar, TICKS_PER_BEAT)
+def _accent(tick: int) -> float:
+    beat, offset = divmod(tick % BAR_TICKS, TICKS_PER_BEAT)
     return BEAT_ACCENT[beat] if offset == 0 else OFFBEAT_ACCENT
 
 
-def _velocity(base: int, tick_in_bar: int, rng: np.random.Generator) -> int:
-    return int(np.clip(round(base * _accent(tick_in_bar) + rng.integers(-3, 4)), 1, 127))
+def _velocity(base: int, tick: int, rng: np.random.Generator) -> int:
+    return int(np.clip(round(base * _accent(tick) + rng.integers(-3, 4)), 1, 127))
 
 
 def _melody(
     chords: list[int],
+    slot: int,
     tonic: int,
     scale: tuple[int, ...],
     step: int,
@@ -137,19 +163,19 @@ def _melody(
     low, high = LEAD_RANGE
     current = LEAD_CENTRE
     notes: list[Note] = []
-    for bar, degree in enumerate(chords):
+    for index, degree in enumerate(chords):
         chord = _chord_steps(degree)
-        last_bar = bar == len(chords) - 1
-        phrase_end = bar % 4 == 3 or last_bar
-        for tick_in_bar in range(0, BAR_TICKS, step):
-            if phrase_end and tick_in_bar >= BAR_TICKS // 2:
-                break  # breathe: the phrase's last note is held through the bar's second half
-            on_beat = tick_in_bar % TICKS_PER_BEAT == 0
-            if on_beat or last_bar:
+        last_chord = index == len(chords) - 1
+        phrase_end = index % PHRASE_CHORDS == PHRASE_CHORDS - 1 or last_chord
+        for tick_in_chord in range(0, slot, step):
+            if phrase_end and tick_in_chord >= slot // 2:
+                break  # breathe: the phrase's last note is held through the chord's second half
+            on_beat = tick_in_chord % TICKS_PER_BEAT == 0
+            if on_beat or last_chord:
                 candidates = [
                     s for s in range(low, high + 1) if s % 7 in chord and abs(s - current) <= 4
                 ]
-                if last_bar and tick_in_bar == 0:
+                if last_chord and tick_in_chord == 0:
                     candidates = [s for s in range(low, high + 1) if s % 7 == 0] or candidates
             else:
                 candidates = [
@@ -169,52 +195,44 @@ def _melody(
             if len(candidates) > 1:
                 weights[[i for i, s in enumerate(candidates) if s == current]] *= 0.3
             current = int(rng.choice(candidates, p=weights / weights.sum()))
-            length = (
-                step
-                if not (phrase_end and tick_in_bar + step >= BAR_TICKS // 2)
-                else BAR_TICKS // 2
-            )
-            start = bar * BAR_TICKS + tick_in_bar
+            length = step if not (phrase_end and tick_in_chord + step >= slot // 2) else slot // 2
+            start = index * slot + tick_in_chord
             notes.append(
-                (
-                    start,
-                    _held(length),
-                    _pitch(current, tonic, scale),
-                    _velocity(base, tick_in_bar, rng),
-                )
+                (start, _held(length), _pitch(current, tonic, scale), _velocity(base, start, rng))
             )
     return notes
 
 
 def _arpeggio(
     chords: list[int],
+    slot: int,
     tonic: int,
     scale: tuple[int, ...],
     step: int,
     base: int,
     rng: np.random.Generator,
 ) -> list[Note]:
-    """A rising and falling broken chord, restarting on the root at each bar."""
+    """A rising and falling broken chord, restarting on the root at each chord."""
     notes: list[Note] = []
-    for bar, degree in enumerate(chords):
+    for index, degree in enumerate(chords):
         root = degree % 7  # from around middle C up an octave and a third at most
         tones = [root, root + 2, root + 4, root + 7]
         pattern = tones + tones[-2:0:-1]  # up and back down: 1 3 5 8 5 3
-        for i, tick_in_bar in enumerate(range(0, BAR_TICKS, step)):
-            start = bar * BAR_TICKS + tick_in_bar
+        for i, tick_in_chord in enumerate(range(0, slot, step)):
+            start = index * slot + tick_in_chord
             pitch = _pitch(pattern[i % len(pattern)], tonic, scale)
-            notes.append((start, _held(step), pitch, _velocity(base, tick_in_bar, rng)))
+            notes.append((start, _held(step), pitch, _velocity(base, start, rng)))
     return notes
 
 
-def _pad(chords: list[int], tonic: int, scale: tuple[int, ...], base: int) -> list[Note]:
+def _pad(chords: list[int], slot: int, tonic: int, scale: tuple[int, ...], base: int) -> list[Note]:
     """Sustained triads, each voiced to move the fewest semitones from the last."""
     velocity = round(base * PAD_VELOCITY_SCALE)
     notes: list[Note] = []
     previous: tuple[int, ...] | None = None
-    for bar, degree in enumerate(chords):
+    for index, degree in enumerate(chords):
         voicing = _voice({_pitch(s, tonic, scale) % 12 for s in _chord_steps(degree)}, previous)
-        notes.extend((bar * BAR_TICKS, _held(BAR_TICKS), pitch, velocity) for pitch in voicing)
+        notes.extend((index * slot, _held(slot), pitch, velocity) for pitch in voicing)
         previous = voicing
     return notes
 
@@ -237,14 +255,29 @@ def _voice(pitch_classes: set[int], previous: tuple[int, ...] | None) -> tuple[i
     return min(voicings, key=cost)
 
 
-def _bass(chords: list[int], tonic: int, scale: tuple[int, ...], base: int) -> list[Note]:
-    """The chord's root on each downbeat, held for the bar."""
+def _bass(
+    chords: list[int], slot: int, tonic: int, scale: tuple[int, ...], base: int
+) -> list[Note]:
+    """The chord's root as each chord starts, held for the chord."""
     velocity = round(base * BASS_VELOCITY_SCALE)
     notes: list[Note] = []
-    for bar, degree in enumerate(chords):
+    for index, degree in enumerate(chords):
         root_class = _pitch(degree, tonic, scale) % 12
         pitch = BASS_LOWEST + (root_class - BASS_LOWEST) % 12
-        notes.append((bar * BAR_TICKS, _held(BAR_TICKS), pitch, velocity))
+        notes.append((index * slot, _held(slot), pitch, velocity))
+    return notes
+
+
+def _percussion(length: int, density: float, base: int, rng: np.random.Generator) -> list[Note]:
+    """A soft felt drum on beats 1 and 3 and a shaker on the beats (and between, when busy)."""
+    step = TICKS_PER_BEAT // 2 if density >= SHAKER_OFFBEAT_DENSITY else TICKS_PER_BEAT
+    notes: list[Note] = []
+    for start in range(0, length, step):
+        shaker = round(base * SHAKER_VELOCITY_SCALE * _accent(start)) + int(rng.integers(-2, 3))
+        notes.append((start, step // 2, SHAKER, max(1, shaker)))
+        if start % (2 * TICKS_PER_BEAT) == 0:
+            kick = round(base * KICK_VELOCITY_SCALE * _accent(start))
+            notes.append((start, TICKS_PER_BEAT // 2, SOFT_KICK, max(1, kick)))
     return notes
 
 

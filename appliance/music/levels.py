@@ -10,6 +10,8 @@ import math
 import numpy as np
 
 SOFT_KNEE_DB = 3.0  # the soft limiter starts bending this far below its ceiling
+CHUNK_ROWS = 65536  # long arrays are measured and limited in slices: minutes of PCM never
+# need a float64 or boolean copy of themselves (a 3-minute segment is 64 MB as float32)
 
 
 def db_to_gain(db: float) -> float:
@@ -30,15 +32,19 @@ def rms_dbfs(x: np.ndarray) -> float:
     """RMS level of all samples in dB relative to full scale (digital silence → -inf)."""
     if x.size == 0:
         return -math.inf
-    mean_square = float(np.mean(np.square(x, dtype=np.float64)))
-    return gain_to_db(math.sqrt(mean_square))
+    total = 0.0
+    for start in range(0, len(x), CHUNK_ROWS):
+        total += float(np.sum(np.square(x[start : start + CHUNK_ROWS], dtype=np.float64)))
+    return gain_to_db(math.sqrt(total / x.size))
 
 
 def peak_dbfs(x: np.ndarray) -> float:
     """Largest absolute sample in dB relative to full scale (digital silence → -inf)."""
     if x.size == 0:
         return -math.inf
-    return gain_to_db(float(np.max(np.abs(x))))
+    return gain_to_db(
+        max(float(np.max(np.abs(x[i : i + CHUNK_ROWS]))) for i in range(0, len(x), CHUNK_ROWS))
+    )
 
 
 def normalise_rms(x: np.ndarray, target_dbfs: float) -> np.ndarray:
@@ -71,10 +77,12 @@ def limit(
         out = np.array(x, dtype=np.float32, copy=True)
     elif out is not x:
         np.copyto(out, x)
-    magnitude = np.abs(out)
-    over = magnitude > knee
-    if np.any(over):
-        bent = knee + span * np.tanh((magnitude[over] - knee) / span)
-        out[over] = np.copysign(bent, out[over])
-    np.clip(out, -ceiling, ceiling, out=out)
+    for start in range(0, max(len(out), 1), CHUNK_ROWS):
+        part = out[start : start + CHUNK_ROWS]
+        magnitude = np.abs(part)
+        over = magnitude > knee
+        if np.any(over):
+            bent = knee + span * np.tanh((magnitude[over] - knee) / span)
+            part[over] = np.copysign(bent, part[over])
+        np.clip(part, -ceiling, ceiling, out=part)
     return out

@@ -1,8 +1,12 @@
 """The mixer: plays queued segments with equal-power crossfades, a smooth volume and a cap.
 
-`pull(n)` is called from the playback loop (every ~0.1 s on a Pi), `queue`, `set_volume` and
-`fade_out` from the session; a lock keeps them consistent. Work buffers are reused between
-pulls, so a pull allocates only the block it returns.
+`pull(n)` is called from the playback loop (every ~0.1 s on a Pi), `queue`, `set_volume`,
+`overlay` and `fade_out` from the session; a lock keeps them consistent. Work buffers are
+reused between pulls, so a pull allocates only the block it returns.
+
+Order in a pull: segments (crossfading) → volume glide → duck glide (under a spoken prompt) →
++ prompts → gain rider → soft limiter and hard clip at max_level_dbfs. Every gain change is a
+ramp (MIN_RAMP_S at least), so nothing ever jumps, and nothing leaves above the cap.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ MIN_RAMP_S = 0.02  # even a "sudden" change is ramped this long: never a click
 MIN_VOLUME_DB = -90.0  # volume floor; below this is treated as silence-with-a-ramp
 LIMITER_ATTACK_S = 0.005  # how fast the master gain comes down for a loud block
 LIMITER_RELEASE_S = 0.5  # how fast it recovers afterwards (time constant)
+DUCK_ATTACK_S = 0.3  # music dips this fast under a prompt; the prompt starts once it has
+DUCK_RELEASE_S = 1.0  # and comes back this slowly after it
 
 HOLD, FADE_IN, FADE_OUT = "hold", "in", "out"
 
@@ -55,6 +61,38 @@ class _Voice:
         return faded or self.position >= len(self.pcm)
 
 
+class _Glide:
+    """A gain in dB that moves linearly to a target over a given number of frames."""
+
+    def __init__(self, db: float) -> None:
+        self.db = self.target_db = max(db, MIN_VOLUME_DB)
+        self.step_db = 0.0  # per frame while moving
+
+    def glide_to(self, db: float, frames: int) -> None:
+        self.target_db = max(db, MIN_VOLUME_DB)
+        self.step_db = (self.target_db - self.db) / max(1, frames)
+
+    def apply(self, out: np.ndarray, ramp: np.ndarray, work: np.ndarray) -> None:
+        n = len(out)
+        if self.db == self.target_db:
+            if self.db != 0.0:
+                out *= np.float32(db_to_gain(self.db))
+            return
+        db = work[:n]
+        np.multiply(ramp[:n], np.float32(self.step_db), out=db)
+        db += np.float32(self.db)
+        if self.step_db > 0:
+            np.minimum(db, self.target_db, out=db)
+        else:
+            np.maximum(db, self.target_db, out=db)
+        reached = self.db + self.step_db * n
+        done = (reached - self.target_db) * self.step_db >= 0
+        self.db = self.target_db if done else reached
+        db *= np.float32(math.log(10.0) / 20.0)  # dB → gain: exp(db · ln10 / 20)
+        np.exp(db, out=db)
+        out *= db[:, None]
+
+
 class Mixer:
     """Segments in, one capped stereo stream out."""
 
@@ -74,9 +112,9 @@ class Mixer:
         self._rider_target = self._ceiling * db_to_gain(-SOFT_KNEE_DB)
         self._lock = threading.Lock()
         self._voices: list[_Voice] = []
-        self._volume_db = max(volume_db, MIN_VOLUME_DB)
-        self._volume_target_db = self._volume_db
-        self._volume_step_db = 0.0  # per frame while ramping
+        self._volume = _Glide(volume_db)
+        self._duck = _Glide(0.0)
+        self._prompts: list[_Voice] = []  # spoken prompts over the music, not ducked
         self._limiter_gain = 1.0
         self._work_size = 0
         self._grow(int(sample_rate * 0.1))
@@ -90,7 +128,7 @@ class Mixer:
     def volume_db(self) -> float:
         """The volume now (mid-ramp, the value reached so far)."""
         with self._lock:
-            return self._volume_db
+            return self._volume.db
 
     def queue(self, pcm: np.ndarray) -> None:
         """Play a segment: now if nothing plays, else crossfading in from now."""
@@ -99,7 +137,8 @@ class Mixer:
         pcm = np.ascontiguousarray(pcm, dtype=np.float32)
         with self._lock:
             if not self._voices:
-                self._voices.append(_Voice(pcm))
+                # Onto silence: a MIN_RAMP_S fade-in, so even a segment cut mid-note never clicks.
+                self._voices.append(_Voice(pcm, shape=FADE_IN, fade_frames=self._frames(0.0)))
                 return
             frames = self._frames(self.crossfade_s)
             for voice in self._voices:
@@ -109,9 +148,32 @@ class Mixer:
     def set_volume(self, db: float, ramp_s: float = 1.0) -> None:
         """Glide to `db` (relative to the cap) over ramp_s, linearly in dB."""
         with self._lock:
-            self._volume_target_db = max(db, MIN_VOLUME_DB)
-            frames = self._frames(ramp_s)
-            self._volume_step_db = (self._volume_target_db - self._volume_db) / frames
+            self._volume.glide_to(db, self._frames(ramp_s))
+
+    def overlay(
+        self, pcm: np.ndarray, duck_db: float = -10.0, sample_rate: int | None = None
+    ) -> float:
+        """Speak a prompt over the music: the music dips by duck_db (a ramp of DUCK_ATTACK_S),
+        the prompt plays at its own level once the dip is done, then the music comes back
+        over DUCK_RELEASE_S. Mono or stereo; resampled if sample_rate differs from the
+        mixer's. The cap still holds. Returns the seconds until the prompt has finished."""
+        pcm = np.asarray(pcm, dtype=np.float32)
+        if pcm.ndim == 1:
+            pcm = np.repeat(pcm[:, None], 2, axis=1)
+        if pcm.ndim != 2 or pcm.shape[1] != 2:
+            raise ValueError(f"a prompt is mono (n,) or stereo (n, 2), not {pcm.shape}")
+        if sample_rate and sample_rate != self.sample_rate:
+            from scipy.signal import resample_poly
+
+            divisor = math.gcd(sample_rate, self.sample_rate)
+            pcm = resample_poly(pcm, self.sample_rate // divisor, sample_rate // divisor, axis=0)
+        attack = self._frames(DUCK_ATTACK_S)
+        padded = np.zeros((attack + len(pcm), 2), dtype=np.float32)
+        padded[attack:] = pcm
+        with self._lock:
+            self._duck.glide_to(-abs(duck_db), attack)  # -10 and 10 both mean 10 dB down
+            self._prompts.append(_Voice(padded))
+        return len(padded) / self.sample_rate
 
     def fade_out(self, seconds: float) -> None:
         """Fade everything playing to silence over `seconds`; then pull() gives silence."""
@@ -130,7 +192,13 @@ class Mixer:
             for voice in self._voices:
                 self._mix_voice(voice, out)
             self._voices = [voice for voice in self._voices if not voice.finished]
-            self._apply_volume(out)
+            self._volume.apply(out, self._ramp, self._gain)
+            self._duck.apply(out, self._ramp, self._gain)
+            for prompt in self._prompts:
+                self._mix_voice(prompt, out)
+            self._prompts = [prompt for prompt in self._prompts if not prompt.finished]
+            if not self._prompts and self._duck.target_db != 0.0:
+                self._duck.glide_to(0.0, self._frames(DUCK_RELEASE_S))
             self._apply_limiter(out)
         return out
 
@@ -171,25 +239,6 @@ class Mixer:
                 voice.shape, voice.fade_frames, voice.fade_position = HOLD, 0, 0
         out[:take] += scaled
         voice.position += take
-
-    def _apply_volume(self, out: np.ndarray) -> None:
-        n = len(out)
-        if self._volume_db == self._volume_target_db:
-            out *= np.float32(db_to_gain(self._volume_db))
-            return
-        db = self._gain[:n]
-        np.multiply(self._ramp[:n], np.float32(self._volume_step_db), out=db)
-        db += np.float32(self._volume_db)
-        if self._volume_step_db > 0:
-            np.minimum(db, self._volume_target_db, out=db)
-        else:
-            np.maximum(db, self._volume_target_db, out=db)
-        reached = self._volume_db + self._volume_step_db * n
-        done = (reached - self._volume_target_db) * self._volume_step_db >= 0
-        self._volume_db = self._volume_target_db if done else reached
-        db *= np.float32(math.log(10.0) / 20.0)  # dB → gain: exp(db · ln10 / 20)
-        np.exp(db, out=db)
-        out *= db[:, None]
 
     def _apply_limiter(self, out: np.ndarray) -> None:
         """Ride the master gain down for loud blocks, then bend and clip at the cap."""

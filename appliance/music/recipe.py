@@ -32,6 +32,7 @@ class Recipe:
     file: str | None = None  # for source == "file"
     vocals: bool = False
     seed: int = 0
+    percussion: bool = False  # soft brushes and shaker on the beat; never unless asked
 
     def __post_init__(self) -> None:
         if self.key not in KEYS:

@@ -17,8 +17,9 @@ import mido
 import numpy as np
 
 from appliance.music.compose import compose
-from appliance.music.levels import db_to_gain, limit, normalise_rms, rms_dbfs
-from appliance.music.recipe import KEYS, Recipe
+from appliance.music.layers import DRONE_DBFS, drone
+from appliance.music.levels import db_to_gain, limit, rms_dbfs
+from appliance.music.recipe import Recipe
 
 LIBRARY_PACKAGE = "libfluidsynth3"
 SOUNDFONT_PACKAGE = "fluidr3mono-gm-soundfont"
@@ -34,12 +35,6 @@ REVERB_SETTINGS = {
     "synth.reverb.width": 0.8,
     "synth.reverb.level": 0.6,
 }
-
-DRONE_DBFS = -45.0  # "silence" is a very soft drone: dead air sounds like a fault
-DRONE_PARTIALS = ((0, 1.0), (7, 0.5), (12, 0.25))  # semitones above the tonic, amplitude
-DRONE_SWELL_HZ = 0.1  # one slow swell every ten seconds, like calm breathing
-DRONE_SWELL_DEPTH = 0.3
-DRONE_FADE_S = 1.0
 
 
 class MusicUnavailable(RuntimeError):
@@ -208,16 +203,4 @@ class FluidSynthRenderer:
 
 def near_silence(recipe: Recipe, n_frames: int, sample_rate: int) -> np.ndarray:
     """A very soft, slowly breathing drone on the recipe's tonic, at DRONE_DBFS RMS."""
-    t = np.arange(n_frames, dtype=np.float64) / sample_rate
-    tonic_hz = 440.0 * 2.0 ** ((48 + KEYS.index(recipe.key) - 69) / 12.0)  # octave 3
-    tone = np.zeros(n_frames, dtype=np.float64)
-    for semitones, amplitude in DRONE_PARTIALS:
-        tone += amplitude * np.sin(2.0 * math.pi * tonic_hz * 2.0 ** (semitones / 12.0) * t)
-    tone *= 1.0 - DRONE_SWELL_DEPTH * 0.5 * (1.0 - np.cos(2.0 * math.pi * DRONE_SWELL_HZ * t))
-    fade = min(round(DRONE_FADE_S * sample_rate), n_frames // 2)
-    if fade > 0:
-        ramp = np.sin(0.5 * math.pi * np.arange(fade) / fade) ** 2
-        tone[:fade] *= ramp
-        tone[n_frames - fade :] *= ramp[::-1]
-    stereo = np.repeat(tone[:, None], 2, axis=1).astype(np.float32)
-    return normalise_rms(stereo, DRONE_DBFS)
+    return drone(recipe.key, n_frames, sample_rate, DRONE_DBFS)

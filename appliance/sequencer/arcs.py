@@ -1,14 +1,15 @@
 """Session arcs: the arousal a goal aims for over the music part of a session.
 
 Levels are relative: 1.0 is the state at iso entry (the end of calibration), 0.0 the deepest
-calm the arc aims for. The sequencer turns them into absolute arousal and tempo targets.
+calm the arc aims for; a J (waking) rises above 1.0. The sequencer turns them into absolute
+arousal and tempo targets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-GOALS = ("relax", "sleep")
+GOALS = ("relax", "sleep", "wake", "recovery", "focus")
 
 # Relax is Music Care's U-sequence (Guétin et al. 2009, Ann Réadapt Méd Phys 52:30; after
 # Guétin 2003): a descending phase over ~60 % of the session, a trough at the lowest level for
@@ -21,6 +22,18 @@ RELAX_RISE_LEVEL = 0.4  # the rise returns part of the way, never to the entry s
 SLEEP_DESCEND_END = 0.55
 SLEEP_FADE_SHARE = 0.20  # of the arc, and never shorter than SLEEP_MIN_FADE_S
 SLEEP_MIN_FADE_S = 60.0
+
+# Waking and recovery are a J: a short settling dip from the entry state, then a long gentle
+# rise above it, so the listener leaves more alert than they came (the energising sequence of
+# the U-sequence method, Guétin 2009 as above; stimulative music raises arousal, Bernardi 2006).
+J_DIP_END = 0.25
+J_DIP_LEVEL = 0.8
+J_TOP_LEVEL = 1.35
+
+# Focus is a steady moderate plateau: settle from the entry state to a middle level, then hold
+# it (moderate arousal suits sustained attention: the Yerkes-Dodson inverted U).
+FOCUS_SETTLE_END = 0.3
+FOCUS_LEVEL = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,13 @@ def phases(goal: str, arc_s: float | None = None) -> tuple[ArcPhase, ...]:
             ArcPhase("plateau", descend_end, fade_start),
             ArcPhase("fade", fade_start, 1.0),
         )
+    if goal in ("wake", "recovery"):
+        return (ArcPhase("dip", 0.0, J_DIP_END), ArcPhase("rise", J_DIP_END, 1.0))
+    if goal == "focus":
+        return (
+            ArcPhase("settle", 0.0, FOCUS_SETTLE_END),
+            ArcPhase("steady", FOCUS_SETTLE_END, 1.0),
+        )
     raise ValueError(f"goal {goal!r} is not one of {', '.join(GOALS)}")
 
 
@@ -69,6 +89,14 @@ def target_arousal(goal: str, fraction: float, arc_s: float | None = None) -> tu
     within = (fraction - p.start) / (p.end - p.start) if p.end > p.start else 1.0
     if p.name == "descend":
         return 1.0 - within, p.name  # linear: steady, predictable steps
+    if p.name == "dip":
+        return 1.0 - (1.0 - J_DIP_LEVEL) * within, p.name
+    if p.name == "settle":
+        return 1.0 - (1.0 - FOCUS_LEVEL) * within, p.name
+    if p.name == "steady":
+        return FOCUS_LEVEL, p.name
+    if p.name == "rise" and goal in ("wake", "recovery"):
+        return J_DIP_LEVEL + (J_TOP_LEVEL - J_DIP_LEVEL) * within, p.name
     if p.name == "rise":
         return RELAX_RISE_LEVEL * within, p.name
     return 0.0, p.name  # trough, plateau and fade stay at the bottom

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from appliance.affect.baseline import Baseline
 from appliance.affect.estimate import AffectEstimate
 from appliance.music.recipe import Recipe
+from appliance.signals.features import WindowFeatures
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class SequencerState:
     hr_bpm: float | None = None
     baseline_hr_bpm: float | None = None
     breathing_rate_bpm: float | None = None
+    sensors_ok: bool = True  # False once a sensor present at the start is lost: rules only
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,9 @@ class Outcome:
     liked: bool = False
     stopped: bool = False
     distress: bool = False
+    # The physiology the reward is computed from (reward.py): the window the segment began
+    # from, the windows over its last minutes, and the listener's calibration baseline.
+    start_windows: tuple[WindowFeatures, ...] = ()
+    end_windows: tuple[WindowFeatures, ...] = ()
+    baseline: Baseline | None = None
+    learn: bool = True  # False: sensor trouble during the segment, no reward is drawn from it

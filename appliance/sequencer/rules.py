@@ -150,7 +150,7 @@ class RuleSequencer:
         # Aim for where the arc should be when this segment ends (iso entry: the entry state).
         end_fraction = (state.elapsed_s + duration - self.calibration_s) / self.arc_s
         level = 1.0 if first else arcs.target_arousal(self.goal, end_fraction - 1e-9, self.arc_s)[0]
-        target_tempo = rule.arc_tempo(level, entry)
+        target_tempo = rule.goal_tempo(self.goal, level, entry)
         if phase in LOW_PHASES:
             target_tempo = rule.low_phase_tempo(target_tempo)
         seed = self._next_seed()
@@ -160,7 +160,7 @@ class RuleSequencer:
         if phase == "rise":
             tempo = max(tempo, previous.tempo_bpm)  # a rise never slows down
         recipe = previous.with_(tempo_bpm=tempo, seed=seed)
-        approaching = phase == "descend" and target_tempo > previous.tempo_bpm + 0.5
+        approaching = phase in ("descend", "dip") and target_tempo > previous.tempo_bpm + 0.5
         label = "iso" if first or approaching else phase
         secondary = None if label == "iso" else rule.secondary_step(previous, phase)
         if secondary is not None:
@@ -254,6 +254,9 @@ class RuleSequencer:
             "plateau": f"plateau: {moved}, steady pulse, no vocals{also}",
             "rise": f"rise: {moved}{also}, a gentle lift before the end",
             "fade": f"fade: {moved}{also}, towards near-silence",
+            "dip": f"dip: {moved}{also}, settling before the lift",
+            "settle": f"settle: {moved} towards a moderate {target_tempo:.0f}{also}",
+            "steady": f"steady: {moved}, a moderate even pulse{also}",
         }[phase]
         return text + ("; fading out by the end" if last and phase == "fade" else "")
 
@@ -269,4 +272,7 @@ def _rule_name(label: str, phase: str, previous: Recipe, recipe: Recipe) -> str:
         "plateau": "arc-trough",
         "rise": "arc-rise",
         "fade": "fade-out",
+        "dip": "arc-dip",
+        "settle": "arc-settle",
+        "steady": "arc-steady",
     }[phase]

@@ -18,6 +18,9 @@ TROUGH_TEMPO_MAX_BPM = 80.0
 DENSITY_STEP = 0.1
 LOUDNESS_STEP_DB = 2.0
 FADE_LOUDNESS_STEP_DB = 8.0
+J_TEMPO_PER_LEVEL_BPM = 40.0  # a J's rise above the entry: level 1.35 → entry + 14 BPM
+RISE_TEMPO_MAX_BPM = 100.0  # waking music stays music for resting people, not a workout
+FOCUS_TEMPO_MIN_BPM, FOCUS_TEMPO_MAX_BPM = 70.0, 85.0
 
 # Where the secondary parameters head in each phase.
 SECONDARY_TARGETS: dict[str, dict[str, float]] = {
@@ -27,9 +30,14 @@ SECONDARY_TARGETS: dict[str, dict[str, float]] = {
     "plateau": {"density": 0.15, "loudness_db": -30.0},
     "rise": {"density": 0.35, "loudness_db": -24.0},
     "fade": {"loudness_db": -40.0},  # only softer: the fade is about level
+    "dip": {"density": 0.3, "loudness_db": -26.0},
+    "settle": {"density": 0.3, "loudness_db": -26.0},
+    "steady": {"density": 0.3, "loudness_db": -26.0},
 }
 # Phases during which nothing may get louder or busier.
-NON_RISING_PHASES = frozenset({"calibration", "iso", "descend", "trough", "plateau", "fade"})
+NON_RISING_PHASES = frozenset(
+    {"calibration", "iso", "descend", "trough", "plateau", "fade", "dip", "settle", "steady"}
+)
 # The parameters a listener hears change; `seed` (the generator's variation) is not one.
 MUSICAL_PARAMETERS = (
     "tempo_bpm",
@@ -76,6 +84,17 @@ def arc_tempo(level: float, entry_bpm: float) -> float:
     return TROUGH_TEMPO_BPM + level * max(entry_bpm - TROUGH_TEMPO_BPM, 0.0)
 
 
+def goal_tempo(goal: str, level: float, entry_bpm: float) -> float:
+    """Tempo for an arc level of any goal: below 1 as arc_tempo; a J's rise above 1 climbs from
+    the entry tempo (capped); focus keeps a moderate pulse whatever the entry was."""
+    if level > 1.0:
+        return min(entry_bpm + (level - 1.0) * J_TEMPO_PER_LEVEL_BPM, RISE_TEMPO_MAX_BPM)
+    tempo = arc_tempo(level, entry_bpm)
+    if goal == "focus":
+        return min(max(tempo, FOCUS_TEMPO_MIN_BPM), FOCUS_TEMPO_MAX_BPM)
+    return tempo
+
+
 def secondary_step(previous: Recipe, phase: str) -> tuple[str, float] | None:
     """At most one of density/loudness moves per segment, the one furthest from its target in
     step units; one change at a time keeps the music coherent and its effect attributable."""
@@ -110,7 +129,7 @@ def no_louder_while_calming(previous: Recipe, proposed: Recipe, phase: str) -> R
 
 def low_phase_recipe(recipe: Recipe, phase: str) -> Recipe:
     """At the bottom of the arc: no vocals (lyrics draw attention), a steady slow pulse."""
-    if phase in ("trough", "plateau", "fade"):
+    if phase in ("trough", "plateau", "fade", "steady"):
         return recipe.with_(vocals=False)
     return recipe
 

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+ON_GRID_TOLERANCE = 1e-6  # of a grid period: samples this close to a grid point are on it
+
 
 class IndexedRing:
     """The newest `capacity` values of an endless series, addressed by absolute index.
@@ -139,12 +141,28 @@ class UniformResampler:
         if last_k < first_k:
             self._t, self._v = tt, vv
             return self._next_k, np.empty(0)
-        grid = self.t0 + np.arange(first_k, last_k + 1) / self.fs
-        values = self._values_at(grid, tt, vv)
+        values = self._on_grid_values(tt, vv, first_k, last_k)
+        if values is None:
+            grid = self.t0 + np.arange(first_k, last_k + 1) / self.fs
+            values = self._values_at(grid, tt, vv)
         self._next_k = last_k + 1
         keep_from = np.searchsorted(tt, self.grid_time(self._next_k) - self.half_bin_s) - 1
         self._t, self._v = tt[max(0, keep_from) :], vv[max(0, keep_from) :]
         return first_k, values
+
+    def _on_grid_values(self, tt: np.ndarray, vv: np.ndarray, first_k: int, last_k: int):
+        """Fast path for a sensor clocked at the grid rate (the usual case): when every sample
+        sits on its own consecutive grid point, each grid value is that sample. None otherwise."""
+        if self.half_bin_s * self.fs > 0.5:
+            return None
+        k = (tt - self.t0) * self.fs
+        k0 = round(float(k[0]))
+        expected = k0 + np.arange(tt.size)
+        if np.max(np.abs(k - expected)) > ON_GRID_TOLERANCE or first_k < k0:
+            return None
+        if last_k - k0 >= tt.size:
+            return None
+        return vv[first_k - k0 : last_k - k0 + 1].copy()
 
     def _values_at(self, grid: np.ndarray, tt: np.ndarray, vv: np.ndarray) -> np.ndarray:
         lo = np.searchsorted(tt, grid - self.half_bin_s, side="left")

@@ -9,9 +9,12 @@ and follow the level.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from scipy import ndimage, signal
+
+from appliance.signals.ppg import zero_phase
 
 EDA_FS_HZ = 4.0  # analysis rate; EDA content of interest is below ~1 Hz
 LOWPASS_CUTOFF_HZ = 1.0
@@ -33,10 +36,15 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float = LOWPASS_CUTOFF_HZ) -> n
     x = np.asarray(x, dtype=float)
     if x.size < 2:
         return x.copy()
+    sos, zi = _lowpass_sos(float(fs), float(cutoff_hz))
+    return zero_phase(sos, zi, x)
+
+
+@lru_cache(maxsize=8)
+def _lowpass_sos(fs: float, cutoff_hz: float) -> tuple[np.ndarray, np.ndarray]:
     cutoff_hz = min(cutoff_hz, 0.45 * fs)
     sos = signal.butter(LOWPASS_ORDER, cutoff_hz, btype="lowpass", fs=fs, output="sos")
-    pad = min(3 * (2 * len(sos) + 1), x.size - 1)
-    return signal.sosfiltfilt(sos, x, padlen=pad)
+    return sos, signal.sosfilt_zi(sos)
 
 
 def tonic_phasic(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,10 @@ class WindowFeatures:
     scr_per_min: float = math.nan
     ppg_quality: float = 0.0  # 0..1
     eda_quality: float = 0.0  # 0..1
+    pnn50_pct: float = math.nan  # share of successive differences over 50 ms, 0..100
+    lf_hf: float = math.nan  # only for windows with two unbroken minutes of RR
+    scr_amplitude_us: float = math.nan  # mean amplitude of the window's SCRs
+    scr_rise_time_s: float = math.nan  # mean onset-to-peak time of the window's SCRs
 
     @property
     def quality(self) -> float:

@@ -12,6 +12,8 @@ Input polarity is "blood volume up": the MAX30102 IR channel must be inverted by
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import signal
 
@@ -40,14 +42,29 @@ def bandpass(
     x = np.asarray(x, dtype=float)
     if x.size == 0:
         return x.copy()
-    hi_hz = min(hi_hz, 0.45 * fs)  # keep the upper edge below Nyquist at low rates
-    sos = signal.butter(BANDPASS_ORDER, [lo_hz, hi_hz], btype="bandpass", fs=fs, output="sos")
+    sos, zi = _bandpass_sos(float(fs), float(lo_hz), float(hi_hz))
     if x.size < 2:
         return np.zeros_like(x)
-    default_pad = 3 * (2 * len(sos) + 1)
-    pad = min(default_pad, x.size - 1)
     # Remove the DC first: a large offset (ADC counts ~1e5) would otherwise ring at the edges.
-    return signal.sosfiltfilt(sos, x - np.median(x), padlen=pad)
+    return zero_phase(sos, zi, x - np.median(x))
+
+
+def zero_phase(sos: np.ndarray, zi: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """scipy.signal.sosfiltfilt (odd extension, steady-state initial conditions) with the
+    initial conditions computed once per design instead of on every call."""
+    pad = min(3 * (2 * len(sos) + 1), x.size - 1)
+    ext = np.concatenate((2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2 : -pad - 2 : -1]))
+    y, _ = signal.sosfilt(sos, ext, zi=zi * ext[0])
+    y, _ = signal.sosfilt(sos, y[::-1], zi=zi * y[-1])
+    return y[::-1][pad : pad + x.size]
+
+
+@lru_cache(maxsize=16)
+def _bandpass_sos(fs: float, lo_hz: float, hi_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """Filter design is costly next to filtering a few seconds: done once per rate."""
+    hi_hz = min(hi_hz, 0.45 * fs)  # keep the upper edge below Nyquist at low rates
+    sos = signal.butter(BANDPASS_ORDER, [lo_hz, hi_hz], btype="bandpass", fs=fs, output="sos")
+    return sos, signal.sosfilt_zi(sos)
 
 
 def _moving_average(y: np.ndarray, width: int) -> np.ndarray:
@@ -125,12 +142,13 @@ def refine_peaks(x: np.ndarray, peaks: np.ndarray, half_width: int) -> np.ndarra
     A block's maximum can sit on its edge when the block ends before the true peak; a short
     search puts it back on the top of the wave.
     """
-    out = np.asarray(peaks, dtype=np.int64).copy()
-    n = len(x)
-    for i, p in enumerate(out):
-        lo, hi = max(0, p - half_width), min(n, p + half_width + 1)
-        out[i] = lo + int(np.argmax(x[lo:hi]))
-    return out
+    peaks = np.asarray(peaks, dtype=np.int64)
+    if peaks.size == 0:
+        return peaks.copy()
+    # Every peak's neighbourhood at once; indices past an edge are clamped, which only repeats
+    # an edge sample and so cannot move the maximum.
+    idx = np.clip(peaks[:, None] + np.arange(-half_width, half_width + 1)[None, :], 0, len(x) - 1)
+    return idx[np.arange(peaks.size), np.argmax(x[idx], axis=1)]
 
 
 def peak_times_s(x: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:

@@ -23,6 +23,8 @@ PPG_TEMPLATE_AFTER_S = 0.40
 PPG_CORR_FLOOR = 0.5  # mean beat correlation mapped linearly: floor → 0 …
 PPG_CORR_GOOD = 0.9  # … good → 1 (Orphanidou's acceptance threshold is 0.86)
 PPG_MIN_BEATS = 3
+BEAT_MIN_CORR = 0.6  # a beat less like the template than this is not a clean beat
+BEAT_AMPLITUDE_RANGE = (0.4, 2.5)  # × the median beat amplitude: outside, motion or a dropout
 
 EDA_MIN_US = 0.02  # below: electrodes off (the Grove GSR reads ~0 with an open circuit)
 EDA_MAX_US = 60.0  # above: shorted electrodes or a wet contact, not skin
@@ -37,19 +39,47 @@ def _clip_share(x: np.ndarray) -> float:
     return max(0, at_top - 1 + at_bottom - 1) / x.size
 
 
-def _template_correlation(filtered: np.ndarray, fs: float, beats: np.ndarray) -> float:
+def beat_correlations(filtered: np.ndarray, fs: float, beats: np.ndarray) -> np.ndarray:
+    """Each beat's correlation with the mean beat (NaN for beats too near an edge to judge)."""
+    beats = np.asarray(beats, dtype=np.int64)
     before, after = round(PPG_TEMPLATE_BEFORE_S * fs), round(PPG_TEMPLATE_AFTER_S * fs)
-    inside = beats[(beats - before >= 0) & (beats + after < filtered.size)]
-    if inside.size < PPG_MIN_BEATS:
-        return 0.0
-    segments = np.stack([filtered[b - before : b + after + 1] for b in inside])
-    template = segments.mean(axis=0)
+    corr = np.full(beats.size, np.nan)
+    inside = (beats - before >= 0) & (beats + after < filtered.size)
+    if np.count_nonzero(inside) < PPG_MIN_BEATS:
+        return corr
+    idx = beats[inside][:, None] + np.arange(-before, after + 1)[None, :]
+    segments = filtered[idx]
+    template = np.median(segments, axis=0)  # a median template: one bad beat cannot skew it
     seg = segments - segments.mean(axis=1, keepdims=True)
     tpl = template - template.mean()
     norms = np.linalg.norm(seg, axis=1) * np.linalg.norm(tpl)
     with np.errstate(invalid="ignore", divide="ignore"):
-        corr = np.where(norms > 0, seg @ tpl / norms, 0.0)
-    return float(np.mean(corr))
+        corr[inside] = np.where(norms > 0, seg @ tpl / norms, 0.0)
+    return corr
+
+
+def _template_correlation(filtered: np.ndarray, fs: float, beats: np.ndarray) -> float:
+    corr = beat_correlations(filtered, fs, beats)
+    return float(np.nanmean(corr)) if np.any(np.isfinite(corr)) else 0.0
+
+
+def beats_ok(filtered: np.ndarray, fs: float, beats: np.ndarray) -> np.ndarray:
+    """Beat-level quality: True for a beat shaped like its neighbours (template correlation)
+    with an ordinary amplitude (peak over the trough before it); a beat in a motion burst, a
+    clipped stretch or a flat line fails one or the other. Edge beats are judged on amplitude
+    only."""
+    beats = np.asarray(beats, dtype=np.int64)
+    if beats.size < PPG_MIN_BEATS:
+        return np.zeros(beats.size, dtype=bool)
+    corr = beat_correlations(filtered, fs, beats)
+    lookback = round(PPG_TEMPLATE_BEFORE_S * fs)
+    troughs = np.array([filtered[max(0, b - lookback) : b + 1].min() for b in beats])
+    amplitude = filtered[beats] - troughs
+    typical = float(np.median(amplitude))
+    lo, hi = BEAT_AMPLITUDE_RANGE
+    ok_amplitude = (amplitude >= lo * typical) & (amplitude <= hi * typical) & (typical > 0)
+    ok_shape = np.where(np.isfinite(corr), corr >= BEAT_MIN_CORR, True)
+    return ok_amplitude & ok_shape
 
 
 def ppg_quality(x: np.ndarray, fs: float, beats: np.ndarray) -> float:

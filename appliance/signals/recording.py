@@ -20,7 +20,8 @@ BATCH_S = 1.0  # sensors deliver about this much per read
 
 @dataclass(frozen=True)
 class RecordingAnalysis:
-    beat_times_s: np.ndarray  # accepted beats, seconds from the recording's start
+    beat_times_s: np.ndarray  # detected beats, seconds from the start (window features drop
+    # the ones beat-level quality rejects)
     windows: list[WindowFeatures]
 
 
@@ -44,9 +45,10 @@ def analyse_recording(
     beats: list[np.ndarray] = []
     last_beat = -np.inf
     out: list[WindowFeatures] = []
-    t_batch = 0.0
-    while t_batch < duration_s:
-        t_next = t_batch + BATCH_S
+    n_batches = int(np.ceil(duration_s / BATCH_S))
+    per_step = max(1, round(step_s / BATCH_S))
+    for i in range(n_batches):
+        t_batch, t_next = i * BATCH_S, (i + 1) * BATCH_S
         a, b = round(t_batch * ppg_fs), min(ppg.size, round(t_next * ppg_fs))
         if b > a:
             t = np.arange(a, b) / ppg_fs
@@ -55,14 +57,70 @@ def analyse_recording(
         a, b = round(t_batch * eda_fs), min(eda.size, round(t_next * eda_fs))
         if b > a:
             stream.push_gsr(GsrBatch(np.arange(a, b) / eda_fs, eda[a:b]))
-        features = stream.update(t_next)
-        if features is not None and t_next >= window_s - 1e-9:
-            out.append(features)
+        if (i + 1) % per_step == 0 and t_next >= window_s - 1e-9:
+            features = stream.update(t_next)
+            if features is not None:
+                out.append(features)
         held = stream.beat_times()
         new = held[held > last_beat]
         if new.size:
             beats.append(new)
             last_beat = float(new[-1])
-        t_batch = t_next
     all_beats = np.concatenate(beats) if beats else np.empty(0)
     return RecordingAnalysis(beat_times_s=all_beats, windows=out)
+
+
+def analyse_offline(
+    ppg_blood_volume_up: np.ndarray,
+    ppg_fs: float,
+    eda_us: np.ndarray | None = None,
+    eda_fs: float = 4.0,
+    *,
+    window_s: float = 60.0,
+    step_s: float = 60.0,
+) -> RecordingAnalysis:
+    """The same pure functions on a whole recording at once (training, evaluation): one
+    filtering and detection pass, then each window's features from its slice."""
+    from appliance.signals import windows
+    from appliance.signals.eda import EDA_FS_HZ
+    from appliance.signals.ppg import bandpass, detect_beats
+
+    ppg = np.asarray(ppg_blood_volume_up, dtype=float)
+    beats = detect_beats(bandpass(ppg, ppg_fs), ppg_fs) if ppg.size else np.empty(0, np.int64)
+    eda = np.empty(0) if eda_us is None else np.asarray(eda_us, dtype=float)
+    if eda.size and eda_fs != EDA_FS_HZ:
+        eda = np.interp(
+            np.arange(0, eda.size / eda_fs, 1 / EDA_FS_HZ), np.arange(eda.size) / eda_fs, eda
+        )
+    duration_s = max(ppg.size / ppg_fs, eda.size / EDA_FS_HZ)
+    out = []
+    for end in np.arange(window_s, duration_s + 1e-9, step_s):
+        a, b = round((end - window_s) * ppg_fs), round(end * ppg_fs)
+        lo, hi = np.searchsorted(beats, [a, b])
+        cardiac = windows.cardiac_from_ppg(ppg[a:b], ppg_fs, beats[lo:hi] - a)
+        ea, eb = round((end - window_s) * EDA_FS_HZ), round(end * EDA_FS_HZ)
+        e = windows.eda_window(eda[ea:eb]) if eb <= eda.size else windows.EdaFeatures()
+        out.append(_features(float(end), window_s, cardiac, e))
+    return RecordingAnalysis(beat_times_s=beats / ppg_fs, windows=out)
+
+
+def _features(t_end: float, window_s: float, cardiac, eda) -> WindowFeatures:
+    return WindowFeatures(
+        t_end=t_end,
+        window_s=window_s,
+        hr_bpm=cardiac.hr_bpm,
+        rmssd_ms=cardiac.rmssd_ms,
+        sdnn_ms=cardiac.sdnn_ms,
+        n_beats=cardiac.n_beats,
+        rr_corrected_share=cardiac.rr_corrected_share,
+        breathing_rate_bpm=cardiac.breathing_rate_bpm,
+        pnn50_pct=cardiac.pnn50_pct,
+        lf_hf=cardiac.lf_hf,
+        scl_us=eda.scl_us,
+        scl_slope_us_per_min=eda.scl_slope_us_per_min,
+        scr_per_min=eda.scr_per_min,
+        scr_amplitude_us=eda.scr_amplitude_us,
+        scr_rise_time_s=eda.scr_rise_time_s,
+        ppg_quality=cardiac.quality,
+        eda_quality=eda.quality,
+    )

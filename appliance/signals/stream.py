@@ -34,7 +34,7 @@ FIRST_WINDOW_S = 20.0
 PPG_MAX_GAP_S = 0.25  # longer without a sample: a gap, never interpolated across a beat
 PPG_OVERLAP_S = 4.0  # context re-filtered before new data (the 0.5 Hz high-pass settles)
 PPG_GUARD_S = 1.5  # newest data whose beats wait for more context
-PPG_DETECT_EVERY_S = 5.0  # detect during pushes too, so the ring never outruns detection
+PPG_DETECT_EVERY_S = 10.0  # detect during pushes too, so the ring never outruns detection
 EDA_MAX_GAP_S = 1.0  # EDA changes slowly: interpolate across shorter holes
 STRAP_MAX_DRIFT_S = 2.0  # chained strap beat times this far from the clock: re-anchor, break
 BUFFER_MARGIN_S = 2.0
@@ -149,6 +149,11 @@ class PhysiologyStream:
             scr_per_min=eda.scr_per_min,
             ppg_quality=cardiac.quality,
             eda_quality=eda.quality,
+            breathing_rate_bpm=cardiac.breathing_rate_bpm,
+            pnn50_pct=cardiac.pnn50_pct,
+            lf_hf=cardiac.lf_hf,
+            scr_amplitude_us=eda.scr_amplitude_us,
+            scr_rise_time_s=eda.scr_rise_time_s,
         )
 
     def buffer_sizes(self) -> dict[str, int]:

@@ -83,7 +83,27 @@ CREATE TABLE events (
 CREATE INDEX events_by_session ON events(session_id, t_s);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Version 2: the bandit's per-listener evidence and music quarantined after a distress press.
+_V2 = """
+CREATE TABLE learning_state (
+    listener_id TEXT NOT NULL REFERENCES listeners(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,                          -- which policy/feature layout the state is for
+    updated_wall TEXT NOT NULL,                   -- ISO 8601 UTC
+    state TEXT NOT NULL CHECK (json_valid(state)),
+    PRIMARY KEY (listener_id, model)
+);
+
+CREATE TABLE quarantine (
+    listener_id TEXT NOT NULL REFERENCES listeners(id) ON DELETE CASCADE,
+    music TEXT NOT NULL,                          -- "file:<path>" or "generated:<family>/<mode>"
+    since_wall TEXT NOT NULL,
+    session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (listener_id, music)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 
 class SchemaTooNewError(RuntimeError):

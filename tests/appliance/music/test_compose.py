@@ -10,6 +10,7 @@ from appliance.music.compose import (
     PAD_CHANNEL,
     SCALES,
     TICKS_PER_BEAT,
+    chord_ticks,
     compose,
 )
 from appliance.music.recipe import INSTRUMENTS, KEYS, Recipe
@@ -118,3 +119,21 @@ def test_same_seed_same_notes_other_seed_other_notes():
 
     assert lead(7) == lead(7)
     assert lead(7) != lead(8)
+
+
+def test_percussion_only_when_asked_soft_and_on_the_beat():
+    plain = compose(Recipe(tempo_bpm=72, density=0.7), 20.0)
+    assert not notes(plain, PERCUSSION_CHANNEL)
+    with_drums = compose(Recipe(tempo_bpm=72, density=0.7, percussion=True), 20.0)
+    drums = notes(with_drums, PERCUSSION_CHANNEL)
+    lead = notes(with_drums, LEAD_CHANNEL)
+    assert drums and all(tick % (TICKS_PER_BEAT // 2) == 0 for tick, _, _ in drums)
+    assert max(v for _, _, v in drums) < np.mean([v for _, _, v in lead])  # supports, never leads
+    assert {note for _, note, _ in drums} <= {35, 82}  # soft bass drum and shaker only
+
+
+@pytest.mark.parametrize("bpm", [50.0, 60.0, 72.0, 96.0, 120.0])
+def test_phrases_last_about_ten_seconds(bpm):
+    slot_beats = chord_ticks(bpm) / TICKS_PER_BEAT
+    phrase_s = 4 * slot_beats * 60.0 / bpm
+    assert 6.5 <= phrase_s <= 14.0

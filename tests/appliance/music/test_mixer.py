@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from appliance.music.levels import db_to_gain, peak_dbfs, rms_dbfs
-from appliance.music.mixer import Mixer
+from appliance.music.mixer import MIN_RAMP_S, Mixer
 
 SR = 44100
 BLOCK = SR // 10  # the playback loop pulls every 0.1 s
@@ -38,7 +38,10 @@ def test_first_segment_plays_immediately_then_silence_after_it():
     mixer.queue(segment)
     assert mixer.playing
     out = mixer.pull(SR // 2)
-    np.testing.assert_allclose(out[: len(segment)], segment, atol=1e-6)  # untouched below the cap
+    ramp = round(MIN_RAMP_S * SR)  # onto silence: a short fade-in, never a click
+    np.testing.assert_allclose(out[ramp : len(segment)], segment[ramp:], atol=1e-6)  # untouched
+    assert np.all(np.abs(out[:ramp, 0]) <= np.abs(segment[:ramp, 0]) + 1e-7)
+    assert np.max(np.abs(np.diff(out[:ramp, 0]))) <= np.max(np.abs(np.diff(segment[:, 0])))
     assert not np.any(out[len(segment) :])
     assert not mixer.playing
 
@@ -124,9 +127,48 @@ def test_fade_out_then_silence_and_a_new_segment_plays_at_once():
     assert not np.any(out[SR:])
     assert not mixer.playing
     mixer.queue(tone(440, 1.0))
-    assert rms_dbfs(mixer.pull(BLOCK)) == pytest.approx(-23.0, abs=0.1)
+    assert rms_dbfs(mixer.pull(BLOCK)[round(MIN_RAMP_S * SR) :]) == pytest.approx(-23.0, abs=0.1)
 
 
 def test_rejects_mono():
     with pytest.raises(ValueError):
         Mixer().queue(np.zeros(100, np.float32))
+
+
+def test_overlay_ducks_the_music_speaks_then_restores_under_the_cap():
+    mixer = Mixer(sample_rate=SR, max_level_dbfs=-6.0)
+    mixer.queue(tone(220, 10.0, level_dbfs=-20.0))
+    pull_seconds(mixer, 0.5)
+    voice = tone(1000, 1.0, level_dbfs=-12.0)[:, 0]  # mono
+    seconds = mixer.overlay(voice, duck_db=-10.0)
+    out = pull_seconds(mixer, 3.0)
+    assert seconds == pytest.approx(1.3, abs=0.01)  # the dip comes first
+    assert peak_dbfs(out) <= -6.0
+
+    def music_db(part):
+        spectrum = np.abs(np.fft.rfft(part[:, 0].astype(np.float64)))
+        freqs = np.fft.rfftfreq(len(part), 1 / SR)
+        return 20 * np.log10(spectrum[np.argmin(np.abs(freqs - 220))] * 2 / len(part) + 1e-12)
+
+    steady = music_db(out[: SR // 5])  # the first 0.2 s: only starting to dip
+    ducked = music_db(out[round(0.5 * SR) : round(1.2 * SR)])
+    restored = music_db(out[round(2.6 * SR) : 3 * SR])
+    assert ducked == pytest.approx(-30.0, abs=0.5)  # -20 dBFS tone, 10 dB down
+    assert restored == pytest.approx(-20.0, abs=0.3) and steady > -26.0
+    voice_part = out[round(0.4 * SR) : round(1.2 * SR), 0]
+    spectrum = np.abs(np.fft.rfft(voice_part.astype(np.float64)))
+    assert np.fft.rfftfreq(len(voice_part), 1 / SR)[np.argmax(spectrum)] == pytest.approx(
+        1000, abs=3
+    )
+    assert np.max(np.abs(np.diff(out[:, 0]))) < 0.25  # a 1 kHz tone at -6 dBFS moves 0.071
+
+
+def test_overlay_accepts_a_positive_duck_and_another_sample_rate():
+    mixer = Mixer(sample_rate=SR, max_level_dbfs=-6.0)
+    mixer.queue(tone(220, 5.0))
+    prompt = np.zeros(22050, np.float32)  # 1 s at espeak-ng's 22.05 kHz
+    assert mixer.overlay(prompt, duck_db=10.0, sample_rate=22050) == pytest.approx(1.3, abs=0.01)
+    out = pull_seconds(mixer, 1.0)
+    assert rms_dbfs(out[SR // 2 :]) == pytest.approx(-33.0, abs=0.3)
+    mixer.overlay(tone(1000, 1.0, level_dbfs=6.0))  # a prompt over full scale: still capped
+    assert peak_dbfs(pull_seconds(mixer, 2.0)) <= -6.0

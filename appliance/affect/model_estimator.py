@@ -1,0 +1,86 @@
+"""The model-based estimator, and the factory that falls back to the rules.
+
+Same interface as RuleEstimator: `estimate(features) -> AffectEstimate`. It keeps the session's
+recent windows for temporal context (the calibration windows first, exactly as in training).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+from appliance.affect.baseline import Baseline
+from appliance.affect.drift import DriftMonitor, DriftStatus
+from appliance.affect.estimate import AffectEstimate
+from appliance.affect.model_features import FEATURE_NAMES, ContextFeatures, FeatureBaseline
+from appliance.affect.model_runtime import AffectModel, ModelUnavailable, arousal_from_p_stress
+from appliance.affect.rules import RuleEstimator
+from appliance.signals.features import WindowFeatures
+
+log = logging.getLogger(__name__)
+
+DRIFT_CONFIDENCE_FACTOR = 0.5  # inputs unlike the training data: trust the answer less
+MIN_CERTAINTY = 0.5  # confidence multiplier at P(stress) = 0.5
+
+
+class ModelEstimator:
+    def __init__(self, model: AffectModel, calibration_windows: list[WindowFeatures]) -> None:
+        self.model = model
+        self.baseline = FeatureBaseline.from_windows(calibration_windows)
+        self._context = ContextFeatures(self.baseline)
+        for w in calibration_windows:
+            self._context.push(w)
+        self.drift = DriftMonitor(FEATURE_NAMES)
+        self.drift_status = DriftStatus(False, 0, None, 0.0, 0.0)
+        self._warned_drift = False
+
+    def estimate(self, features: WindowFeatures) -> AffectEstimate:
+        x = self._context.push(features)
+        z = self.model.standardise(x)
+        p = float(self.model.predict_standardised(z)[0])
+        self.drift_status = self.drift.update(z)
+        if self.drift_status.drifting and not self._warned_drift:
+            self._warned_drift = True
+            log.warning(
+                "model inputs have left the training distribution (%s at %.1f SD)",
+                self.drift_status.worst_feature,
+                self.drift_status.worst_mean_z,
+            )
+        spec = self.model.spec
+        arousal = arousal_from_p_stress(p, spec.calm_below, spec.stressed_above)
+        certainty = MIN_CERTAINTY + (1 - MIN_CERTAINTY) * abs(2 * p - 1)
+        confidence = features.quality * certainty
+        if self.drift_status.drifting:
+            confidence *= DRIFT_CONFIDENCE_FACTOR
+        values = {name: float(v) for name, v in zip(FEATURE_NAMES, x, strict=True)}
+        values.update(
+            drift=1.0 if self.drift_status.drifting else 0.0,
+            drift_worst_z=self.drift_status.worst_mean_z,
+            hr_bpm=features.hr_bpm,
+            scl_us=features.scl_us,
+        )
+        return AffectEstimate(
+            t=features.t_end,
+            p_stress=p,
+            arousal=arousal,
+            confidence=max(0.0, min(1.0, confidence)) if math.isfinite(confidence) else 0.0,
+            quality=features.quality,
+            features=values,
+            source="model",
+        )
+
+    def drift_report(self) -> dict[str, object]:
+        """For the session record: the latest drift verdict and whether it ever fired."""
+        return {**self.drift_status.as_dict(), "ever_drifted": self.drift.ever_drifted}
+
+
+def make_estimator(calibration_windows: list[WindowFeatures], model_path: Path | None = None):
+    """The model estimator when the model loads, else the RuleEstimator, the reason logged."""
+    try:
+        model = AffectModel(model_path)
+    except ModelUnavailable as exc:
+        log.warning("affect model not used, falling back to the rule estimate: %s", exc)
+        return RuleEstimator(Baseline.from_windows(calibration_windows))
+    log.info("affect model %s loaded (%d features)", model.path, len(FEATURE_NAMES))
+    return ModelEstimator(model, calibration_windows)

@@ -1,0 +1,155 @@
+"""The affect model's input vector, computed the same way in training and on the device.
+
+Inputs are the session's WindowFeatures, in order, and the listener's calibration windows.
+Each window becomes a few deviations from the listener's own calibration baseline (people
+differ far more from each other than a session moves them), then temporal context: the recent
+mean and the change over the last minutes, because stress builds and fades over minutes while
+one window is noisy. Missing values (no sensor, poor signal) become 0, i.e. "as at baseline".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from appliance.signals.features import WindowFeatures
+
+USABLE_QUALITY = 0.5  # calibration windows below this quality do not set the baseline
+SCL_FLOOR_US = 0.05  # added to skin conductance before ratios: near-zero EDA stays finite
+RATIO_LIMIT = 3.0  # |log ratio| and relative changes are clipped here
+SCR_LIMIT_PER_MIN = 20.0
+
+BASE_FEATURES = (
+    "hr_rel",  # HR / baseline HR − 1
+    "ln_rmssd_ratio",  # ln(RMSSD / baseline RMSSD)
+    "ln_sdnn_ratio",
+    "ln_scl_ratio",  # ln((SCL + floor) / (baseline SCL + floor))
+    "scl_slope_rel",  # SCL slope per minute over (baseline SCL + floor)
+    "scr_delta_per_min",  # SCR rate − baseline SCR rate
+)
+MEAN_SPAN_S = 180.0  # the recent mean covers this much of the past
+CHANGE_LAG_S = 120.0  # the change is against the window this long ago
+HISTORY_S = max(MEAN_SPAN_S, CHANGE_LAG_S) + 30.0
+
+
+def feature_names() -> tuple[str, ...]:
+    return (
+        tuple(BASE_FEATURES)
+        + tuple(f"{n}_mean{MEAN_SPAN_S:.0f}s" for n in BASE_FEATURES)
+        + tuple(f"{n}_change{CHANGE_LAG_S:.0f}s" for n in BASE_FEATURES)
+    )
+
+
+FEATURE_NAMES = feature_names()
+
+
+@dataclass(frozen=True)
+class FeatureBaseline:
+    hr_bpm: float = math.nan
+    rmssd_ms: float = math.nan
+    sdnn_ms: float = math.nan
+    scl_us: float = math.nan
+    scr_per_min: float = math.nan
+
+    @classmethod
+    def from_windows(cls, windows: list[WindowFeatures]) -> FeatureBaseline:
+        """Medians over the calibration windows of usable quality, per channel."""
+        ppg = _usable(windows, "ppg_quality")
+        eda = _usable(windows, "eda_quality")
+        return cls(
+            hr_bpm=_median(w.hr_bpm for w in ppg),
+            rmssd_ms=_median(w.rmssd_ms for w in ppg),
+            sdnn_ms=_median(w.sdnn_ms for w in ppg),
+            scl_us=_median(w.scl_us for w in eda),
+            scr_per_min=_median(w.scr_per_min for w in eda),
+        )
+
+
+def _usable(windows: list[WindowFeatures], quality: str) -> list[WindowFeatures]:
+    good = [w for w in windows if getattr(w, quality) >= USABLE_QUALITY]
+    return good if good else list(windows)
+
+
+def _median(values) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.median(finite)) if finite else math.nan
+
+
+def _log_ratio(value: float, base: float, floor: float = 0.0) -> float:
+    if not (math.isfinite(value) and math.isfinite(base)) or value + floor <= 0 or base + floor <= 0:
+        return math.nan
+    return math.log((value + floor) / (base + floor))
+
+
+def window_vector(w: WindowFeatures, base: FeatureBaseline) -> np.ndarray:
+    """The base features of one window against the baseline (NaN where unknown)."""
+    hr_rel = w.hr_bpm / base.hr_bpm - 1.0 if base.hr_bpm > 0 else math.nan
+    scl_scale = base.scl_us + SCL_FLOOR_US
+    v = np.array(
+        [
+            hr_rel,
+            _log_ratio(w.rmssd_ms, base.rmssd_ms),
+            _log_ratio(w.sdnn_ms, base.sdnn_ms),
+            _log_ratio(w.scl_us, base.scl_us, SCL_FLOOR_US),
+            w.scl_slope_us_per_min / scl_scale if scl_scale > 0 else math.nan,
+            w.scr_per_min - base.scr_per_min,
+        ],
+        dtype=np.float64,
+    )
+    limits = np.array([RATIO_LIMIT] * 5 + [SCR_LIMIT_PER_MIN])
+    return np.clip(v, -limits, limits)
+
+
+class ContextFeatures:
+    """Turns a session's windows, one at a time and in order, into model input vectors."""
+
+    def __init__(self, baseline: FeatureBaseline) -> None:
+        self.baseline = baseline
+        self._history: deque[tuple[float, np.ndarray]] = deque()
+
+    def push(self, w: WindowFeatures) -> np.ndarray:
+        """The full input vector (len(FEATURE_NAMES), float32, no NaN) for window `w`."""
+        current = window_vector(w, self.baseline)
+        t = float(w.t_end)
+        self._history.append((t, current))
+        while self._history and self._history[0][0] < t - HISTORY_S:
+            self._history.popleft()
+        recent = np.array([v for tt, v in self._history if tt > t - MEAN_SPAN_S - 1e-6])
+        with np.errstate(all="ignore"):
+            counts = np.isfinite(recent).sum(axis=0)
+            mean = np.where(counts > 0, np.nansum(recent, axis=0) / np.maximum(counts, 1), np.nan)
+        past = self._at(t - CHANGE_LAG_S)
+        change = current - past if past is not None else np.full_like(current, np.nan)
+        out = np.concatenate([current, mean, change])
+        return np.nan_to_num(out, nan=0.0).astype(np.float32)
+
+    def _at(self, t: float) -> np.ndarray | None:
+        """The vector of the window ending closest to `t` (within half a lag), if any."""
+        best = None
+        best_dt = CHANGE_LAG_S / 2
+        for tt, v in self._history:
+            dt = abs(tt - t)
+            if dt <= best_dt:
+                best, best_dt = v, dt
+        return best
+
+
+def session_vectors(
+    windows: list[WindowFeatures], calibration_s: float
+) -> tuple[np.ndarray, np.ndarray, FeatureBaseline]:
+    """Input vectors of every window ending after the calibration, with a mask of which
+    windows they belong to. The baseline comes from windows ending within calibration_s."""
+    calibration = [w for w in windows if w.t_end <= calibration_s]
+    base = FeatureBaseline.from_windows(calibration)
+    ctx = ContextFeatures(base)
+    rows, mask = [], np.zeros(len(windows), dtype=bool)
+    for i, w in enumerate(windows):
+        vec = ctx.push(w)
+        if w.t_end > calibration_s:
+            rows.append(vec)
+            mask[i] = True
+    x = np.array(rows, dtype=np.float32).reshape(-1, len(FEATURE_NAMES))
+    return x, mask, base

@@ -1,0 +1,101 @@
+"""Replaying a recorded session through the live physiology stream, for training and evaluation.
+
+A recording is fed to PhysiologyStream exactly as the sensors would feed it on the device: the
+PPG resampled to the MAX30102's rate and pushed as the IR channel, the skin conductance pushed
+as the GSR path delivers it (µS, NaN where the electrodes are off). The features a model learns
+from are then the features the device computes, window for window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from appliance.signals.e4 import E4Recording
+from appliance.signals.features import WindowFeatures
+from appliance.signals.stream import PhysiologyStream
+from drivers.sources import GsrBatch, PpgBatch
+
+DEVICE_PPG_FS_HZ = 100.0  # the MAX30102's configured rate (hardware.ppg.sample_rate)
+WINDOW_S = 60.0  # session.window_s
+UPDATE_S = 5.0  # session.update_s
+PUSH_EVERY_S = 1.0  # batch size fed to the stream, about what the sensor loop drains
+
+
+@dataclass(frozen=True)
+class ReplaySettings:
+    window_s: float = WINDOW_S
+    update_s: float = UPDATE_S
+    ppg_fs: float = DEVICE_PPG_FS_HZ
+
+
+def resample_to(signal: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
+    """Polyphase resampling from fs_in to fs_out (anti-aliased); NaN samples become gaps."""
+    x = np.asarray(signal, dtype=float)
+    if x.size == 0 or fs_in == fs_out:
+        return x.copy()
+    frac = _rational(fs_out / fs_in)
+    finite = np.isfinite(x)
+    filled = np.where(finite, x, np.nanmedian(x) if finite.any() else 0.0)
+    out = resample_poly(filled, frac[0], frac[1])
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        idx = np.unique(np.round(bad * fs_out / fs_in).astype(np.int64).clip(0, out.size - 1))
+        out[idx] = np.nan
+    return out
+
+
+def _rational(ratio: float, max_denominator: int = 1000) -> tuple[int, int]:
+    from fractions import Fraction
+
+    f = Fraction(ratio).limit_denominator(max_denominator)
+    return f.numerator, f.denominator
+
+
+def replay_e4(recording: E4Recording, settings: ReplaySettings | None = None) -> list[WindowFeatures]:
+    """The stream's WindowFeatures for a whole E4 recording, times in seconds from its start.
+
+    The E4 stores BVP with blood volume down (see E4Recording.bvp_blood_volume_up); the stream
+    inverts the IR channel itself, as the MAX30102's channels fall when blood volume rises, so
+    the stored BVP is pushed as it is.
+    """
+    s = settings or ReplaySettings()
+    ppg = resample_to(recording.bvp, recording.bvp_fs, s.ppg_fs)
+    return replay_arrays(ppg, s.ppg_fs, recording.eda, recording.eda_fs, s)
+
+
+def replay_arrays(
+    ppg_ir: np.ndarray,
+    ppg_fs: float,
+    eda_us: np.ndarray,
+    eda_fs: float,
+    settings: ReplaySettings | None = None,
+) -> list[WindowFeatures]:
+    """Feed uniformly sampled PPG (as the MAX30102's IR: blood volume down) and EDA (µS) into a
+    fresh stream from t = 0 and collect a WindowFeatures every update."""
+    s = settings or ReplaySettings()
+    stream = PhysiologyStream(
+        window_s=s.window_s, update_s=s.update_s, ppg_fs=s.ppg_fs, now_start=0.0
+    )
+    ppg_ir = np.asarray(ppg_ir, dtype=float)
+    eda_us = np.asarray(eda_us, dtype=float)
+    duration = max(ppg_ir.size / ppg_fs, eda_us.size / eda_fs if eda_fs > 0 else 0.0)
+    out: list[WindowFeatures] = []
+    n_steps = math.floor(duration / PUSH_EVERY_S)
+    for step in range(n_steps):
+        t0, t1 = step * PUSH_EVERY_S, (step + 1) * PUSH_EVERY_S
+        a, b = round(t0 * ppg_fs), min(round(t1 * ppg_fs), ppg_ir.size)
+        if b > a:
+            t = np.arange(a, b) / ppg_fs
+            stream.push_ppg(PpgBatch(t=t, red=ppg_ir[a:b], ir=ppg_ir[a:b]))
+        if eda_fs > 0:
+            a, b = round(t0 * eda_fs), min(round(t1 * eda_fs), eda_us.size)
+            if b > a:
+                stream.push_gsr(GsrBatch(t=np.arange(a, b) / eda_fs, microsiemens=eda_us[a:b]))
+        features = stream.update(t1)
+        if features is not None:
+            out.append(features)
+    return out

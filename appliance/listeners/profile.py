@@ -1,0 +1,219 @@
+"""Listener profiles in YAML, validated like the configuration: every problem at once, each
+with file:line and key.
+
+A profile is pseudonymous: an id such as L-0042, never a name. Without consent the appliance
+keeps nothing of a session beyond its anonymous outcome.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from appliance.config.errors import ConfigError, Problem
+from appliance.config.validators import BleAddressList, Bool, FilePath, Float, OneOf
+from appliance.config.yamlread import read_yaml_file
+from appliance.listeners.schedule import ScheduleSlot, parse_slot
+from appliance.sequencer.profile import CONSTRAINTS, MAX_SESSION_MIN, MIN_SESSION_MIN
+from appliance.sequencer.profile import ListenerProfile as SequencerProfile
+from appliance.store.rows import check_listener_id
+
+GOALS = ("relax", "sleep")
+
+
+@dataclass(frozen=True)
+class Consent:
+    given: bool
+    date: date | None = None
+
+
+@dataclass(frozen=True)
+class ListenerProfile:
+    id: str
+    goal: str
+    consent: Consent
+    session_min: float | None = None  # None: the sequencer's rule (configured, or dementia's)
+    constraint: str = "none"  # one of appliance.sequencer.profile.CONSTRAINTS
+    wearable: str | None = None  # the strap's Bluetooth address, upper case
+    music_dir: Path | None = None
+    dementia: bool = False
+    breathing_guide: bool = False
+    default: bool = False
+    schedule: tuple[ScheduleSlot, ...] = ()
+    file: str = ""
+
+    @property
+    def keeps_data(self) -> bool:
+        """Only with consent is anything kept under the listener's id."""
+        return self.consent.given
+
+    def for_sequencer(self) -> SequencerProfile:
+        """The part of the profile the music decisions follow."""
+        return SequencerProfile(
+            goal=self.goal,
+            constraint=self.constraint,
+            dementia=self.dementia,
+            breathing_guide=self.breathing_guide,
+            session_min=self.session_min,
+        )
+
+
+def _wearable(value: Any) -> str:
+    return BleAddressList()([value])[0]
+
+
+def _consent_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date like 2024-05-01")
+
+
+def _schedule(value: Any) -> tuple[ScheduleSlot, ...]:
+    if not isinstance(value, list):
+        raise ValueError("is not a list; write ['mon-fri 14:00-15:00', ...]")
+    return tuple(parse_slot(v) for v in value)
+
+
+def _id(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not text")
+    return check_listener_id(value)
+
+
+# key → (validator, required)
+FIELDS: Mapping[str, tuple[Callable[[Any], Any], bool]] = {
+    "id": (_id, True),
+    "goal": (OneOf(GOALS), True),
+    "session_min": (Float(MIN_SESSION_MIN, MAX_SESSION_MIN), False),
+    "consent": (lambda v: v, True),  # a section, checked below
+    "constraint": (OneOf(tuple(CONSTRAINTS)), False),
+    "wearable": (_wearable, False),
+    "music_dir": (FilePath(absolute=True), False),
+    "dementia": (Bool(), False),
+    "breathing_guide": (Bool(), False),
+    "default": (Bool(), False),
+    "schedule": (_schedule, False),
+}
+CONSENT_FIELDS = ("given", "date")
+
+
+def _unknown(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
+
+
+def parse_profile(path: Path) -> tuple[ListenerProfile | None, list[Problem]]:
+    document, problems = read_yaml_file(path)
+    file, data, lines = document.file, document.data, document.lines
+    if problems:
+        return None, problems
+    values: dict[str, Any] = {}
+
+    def problem(key_path: tuple[str, ...], message: str) -> None:
+        line = lines.get(key_path) or lines.get(key_path[:1])
+        problems.append(Problem(file, line, ".".join(key_path), message))
+
+    for name, raw in data.items():
+        if name not in FIELDS:
+            problem((name,), _unknown(name, list(FIELDS)))
+            continue
+        try:
+            values[name] = FIELDS[name][0](raw)
+        except ValueError as exc:
+            problem((name,), str(exc))
+    for name, (_, required) in FIELDS.items():
+        if required and name not in data:
+            problems.append(Problem(file, None, name, "is required"))
+    consent = _parse_consent(data.get("consent"), problem)
+    if problems:
+        return None, problems
+    profile = ListenerProfile(
+        id=values["id"],
+        goal=values["goal"],
+        session_min=values.get("session_min"),
+        consent=consent,
+        constraint=values.get("constraint", "none"),
+        wearable=values.get("wearable"),
+        music_dir=values.get("music_dir"),
+        dementia=values.get("dementia", False),
+        breathing_guide=values.get("breathing_guide", False),
+        default=values.get("default", False),
+        schedule=values.get("schedule", ()),
+        file=file,
+    )
+    return profile, problems
+
+
+def _parse_consent(raw: Any, problem: Callable[[tuple[str, ...], str], None]) -> Consent:
+    if raw is None:
+        return Consent(False)
+    if not isinstance(raw, dict):
+        problem(("consent",), "is a section; expected given: true|false and date: YYYY-MM-DD")
+        return Consent(False)
+    for name in raw:
+        if name not in CONSENT_FIELDS:
+            problem(("consent", name), _unknown(name, list(CONSENT_FIELDS)))
+    try:
+        given = Bool()(raw.get("given"))
+    except ValueError as exc:
+        problem(("consent", "given"), str(exc))
+        return Consent(False)
+    when = None
+    if "date" in raw:
+        try:
+            when = _consent_date(raw["date"])
+        except ValueError as exc:
+            problem(("consent", "date"), str(exc))
+    elif given:
+        problem(("consent", "date"), "consent given needs the date it was given")
+    return Consent(given, when)
+
+
+def load_listeners(directory: Path) -> tuple[list[ListenerProfile], list[Problem]]:
+    """Every *.yaml profile in `directory` (sorted by file name), and every problem found.
+
+    A missing directory is no profile at all (anonymous sessions), not an error."""
+    profiles: list[ListenerProfile] = []
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return profiles, problems
+    for path in sorted(directory.glob("*.yaml")):
+        profile, found = parse_profile(path)
+        problems.extend(found)
+        if profile is not None:
+            profiles.append(profile)
+    problems.extend(_cross_check(profiles))
+    return profiles, problems
+
+
+def _cross_check(profiles: list[ListenerProfile]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], str] = {}
+    for p in profiles:
+        for key, value in (("id", p.id), ("wearable", p.wearable)):
+            if value is None:
+                continue
+            if (key, value) in seen:
+                message = f"{value} is also the {key} of {seen[(key, value)]}"
+                problems.append(Problem(p.file, None, key, message))
+            seen.setdefault((key, value), p.file)
+    defaults = [p.file for p in profiles if p.default]
+    for file in defaults[1:]:
+        problems.append(Problem(file, None, "default", f"{defaults[0]} is already the default"))
+    return problems
+
+
+def load_listeners_or_raise(directory: Path) -> list[ListenerProfile]:
+    profiles, problems = load_listeners(directory)
+    if problems:
+        raise ConfigError(problems)
+    return profiles

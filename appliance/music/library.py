@@ -1,0 +1,253 @@
+"""A listener's own music on the device: import, features and tags, and segments to play.
+
+Layout under the state directory (owner-only: files 0600, folders 0700):
+
+    music/<listener id>/<track file>     copies of what the family brought
+    music/<listener id>/index.json       features and tags per track (the cache)
+
+The sequencer asks `tracks(listener_id)` for what it may choose (tracks tagged avoid are
+never offered) and puts `track.recipe_file` in Recipe(source="file", file=…); playback asks
+`load_segment(recipe_file, …)` for PCM at the session's rate, loudness-matched to the recipe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from appliance.fsutil import atomic_write_text
+from appliance.music.audiofile import (
+    AUDIO_EXTENSIONS,
+    TrackFeatures,
+    UnreadableAudio,
+    analyse,
+    read_segment,
+)
+from appliance.music.levels import db_to_gain, limit
+from appliance.music.tags import Tags, read_tags, sidecar_for
+from appliance.store.files import ensure_private_dir
+
+MUSIC_DIR = "music"
+INDEX_NAME = "index.json"
+FEATURES_VERSION = 1  # bump when features change: cached entries are then recomputed
+FILE_MODE = 0o600
+LISTENER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w .,()&'+-]")
+MAX_BOOST_DB = 12.0  # loudness matching never lifts a quiet track (and its hiss) more than this
+FILE_FADE_S = 2.0  # a segment cut from a track fades in and out: it starts mid-music
+SEGMENT_CEILING_DBFS = -1.0  # as for generated segments; the mixer's master cap comes later
+
+
+class LibraryError(ValueError):
+    """A request the library cannot honour (bad listener id, unknown track)."""
+
+
+@dataclass(frozen=True)
+class Track:
+    listener_id: str
+    file: str  # name in the listener's folder
+    path: Path
+    sha256: str
+    features: TrackFeatures
+    tags: Tags
+    original_name: str = ""
+    imported_at: str = ""
+
+    @property
+    def recipe_file(self) -> str:
+        """What Recipe(source="file", file=…) names this track by."""
+        return f"{self.listener_id}/{self.file}"
+
+
+@dataclass
+class ImportReport:
+    imported: list[Track] = field(default_factory=list)
+    already_there: list[Track] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # unreadable: reported, skipped
+    tag_problems: list[str] = field(default_factory=list)
+
+
+def check_listener_id(listener_id: str) -> str:
+    if not LISTENER_ID.match(listener_id or ""):
+        raise LibraryError(
+            f"listener id {listener_id!r} must be 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return listener_id
+
+
+class Library:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @classmethod
+    def in_state_dir(cls, state_dir: Path) -> Library:
+        return cls(Path(state_dir) / MUSIC_DIR)
+
+    # -- queries --------------------------------------------------------------------------
+    def listeners(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if (p / INDEX_NAME).is_file())
+
+    def tracks(self, listener_id: str, *, include_avoided: bool = False) -> list[Track]:
+        """The listener's tracks with features and tags, by file name."""
+        folder = self._folder(listener_id)
+        entries = self._read_index(folder)
+        tracks = [self._track(listener_id, name, entry) for name, entry in sorted(entries.items())]
+        return [t for t in tracks if include_avoided or not t.tags.avoid]
+
+    def track(self, recipe_file: str) -> Track:
+        """The track a recipe names ("<listener id>/<file>")."""
+        listener_id, _, name = str(recipe_file).partition("/")
+        entries = self._read_index(self._folder(listener_id))
+        if not name or "/" in name or name not in entries:
+            raise LibraryError(f"no personal track {recipe_file!r} on this device")
+        return self._track(listener_id, name, entries[name])
+
+    def load_segment(
+        self,
+        recipe_file: str,
+        seconds: float,
+        sample_rate: int,
+        loudness_db: float,
+        *,
+        start_s: float = 0.0,
+    ) -> np.ndarray:
+        """round(seconds · sample_rate) stereo frames of the track from start_s, at the
+        recipe's loudness (the whole track's RMS brought to loudness_db, as generated
+        segments are), faded in and out, silence past the track's end."""
+        track = self.track(recipe_file)
+        pcm = read_segment(track.path, start_s, seconds, sample_rate)
+        rms = track.features.rms_dbfs
+        if rms is not None:
+            pcm *= np.float32(db_to_gain(min(loudness_db - rms, MAX_BOOST_DB)))
+        sounding = min(len(pcm), max(0, round((track.features.duration_s - start_s) * sample_rate)))
+        _fade(pcm[:sounding], round(FILE_FADE_S * sample_rate))
+        pcm[sounding:] = 0.0
+        return limit(pcm, SEGMENT_CEILING_DBFS, out=pcm)
+
+    # -- import ---------------------------------------------------------------------------
+    def import_path(self, listener_id: str, source: Path) -> ImportReport:
+        """Copy the audio files at `source` (a file, or a folder searched recursively) into
+        the listener's store, analyse them and record their tags."""
+        source = Path(source)
+        if not source.exists():
+            raise FileNotFoundError(f"{source} does not exist")
+        folder = ensure_private_dir(self._folder(listener_id))
+        report = ImportReport()
+        candidates = (
+            [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
+        )
+        for path in candidates:
+            if path.suffix.lower() in AUDIO_EXTENSIONS and not path.name.startswith("."):
+                self._import_one(listener_id, folder, path, report)
+        return report
+
+    def _import_one(self, listener_id: str, folder: Path, path: Path, report: ImportReport) -> None:
+        tags, problems = (Tags(), []) if (side := sidecar_for(path)) is None else read_tags(side)
+        report.tag_problems.extend(problems)
+        try:
+            digest = _sha256(path)
+        except OSError as exc:
+            report.failed.append((path, f"cannot be read ({exc.strerror or exc})"))
+            return
+        entries = self._read_index(folder)
+        for name, entry in entries.items():
+            if entry["sha256"] == digest and entry.get("features_version") == FEATURES_VERSION:
+                if side is not None:
+                    entry["tags"] = tags.as_dict()
+                    self._write_index(folder, entries)
+                report.already_there.append(self._track(listener_id, name, entry))
+                return
+        name = _free_name(folder, path.name, entries)
+        partial = folder / f".{name}.partial"
+        try:
+            with open(path, "rb") as src, open(partial, "wb") as dst:
+                os.fchmod(dst.fileno(), FILE_MODE)
+                shutil.copyfileobj(src, dst)
+                dst.flush()
+                os.fsync(dst.fileno())
+            features = analyse(partial)  # analyse the copy: what is stored is what was measured
+        except (UnreadableAudio, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            reason = str(exc).split(": ", 1)[-1] if isinstance(exc, UnreadableAudio) else str(exc)
+            report.failed.append((path, reason))
+            return
+        os.replace(partial, folder / name)
+        entries[name] = {
+            "sha256": digest,
+            "original_name": path.name,
+            "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "features_version": FEATURES_VERSION,
+            "features": features.as_dict(),
+            "tags": tags.as_dict(),
+        }
+        self._write_index(folder, entries)  # after each file: a pulled USB stick loses nothing
+        report.imported.append(self._track(listener_id, name, entries[name]))
+
+    # -- internals ------------------------------------------------------------------------
+    def _folder(self, listener_id: str) -> Path:
+        return self.root / check_listener_id(listener_id)
+
+    def _read_index(self, folder: Path) -> dict[str, dict]:
+        try:
+            data = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        return dict(data.get("tracks", {}))
+
+    def _write_index(self, folder: Path, entries: dict[str, dict]) -> None:
+        text = json.dumps({"version": 1, "tracks": entries}, indent=1, sort_keys=True)
+        atomic_write_text(folder / INDEX_NAME, text + "\n", FILE_MODE)
+
+    def _track(self, listener_id: str, name: str, entry: dict) -> Track:
+        return Track(
+            listener_id=listener_id,
+            file=name,
+            path=self._folder(listener_id) / name,
+            sha256=entry["sha256"],
+            features=TrackFeatures.from_dict(entry["features"]),
+            tags=Tags.from_dict(entry.get("tags", {})),
+            original_name=entry.get("original_name", name),
+            imported_at=entry.get("imported_at", ""),
+        )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _free_name(folder: Path, original: str, entries: dict[str, dict]) -> str:
+    """A safe file name for the store that no other track has."""
+    stem, suffix = os.path.splitext(original)
+    stem = UNSAFE_NAME_CHARACTERS.sub("_", stem).strip(" .") or "track"
+    suffix = suffix.lower()
+    name, number = f"{stem}{suffix}", 1
+    while name in entries or (folder / name).exists() or name == INDEX_NAME:
+        number += 1
+        name = f"{stem}-{number}{suffix}"
+    return name
+
+
+def _fade(pcm: np.ndarray, frames: int) -> None:
+    """Equal-power fade in at the start and out at the end, in place."""
+    frames = min(frames, len(pcm) // 2)
+    if frames <= 0:
+        return
+    ramp = np.sin(0.5 * math.pi * (np.arange(frames, dtype=np.float32) + 0.5) / frames)
+    pcm[:frames] *= ramp[:, None]
+    pcm[len(pcm) - frames :] *= ramp[::-1, None]

@@ -1,0 +1,60 @@
+"""What a session may keep: everything with the listener's consent, else its anonymous outcome.
+
+The session writes through this in place of the Store. Without consent the session row has no
+listener id and only its summary (status, duration, the anonymous before/after figures); the
+physiology windows, the music decisions and the baseline are never written. Device events
+(a sensor lost, a staff alert) are kept: they are about the box and the safety of the session,
+not about the person.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from appliance.store.db import Store
+
+DEVICE_EVENTS = frozenset({"sensor_missing", "sensor_lost", "staff_alert", "stopped_by"})
+
+
+class SessionRecords:
+    def __init__(self, store: Store, *, keep_data: bool) -> None:
+        self.store = store
+        self.keep_data = keep_data
+
+    def start_session(
+        self,
+        listener_id: str | None,
+        goal: str,
+        planned_s: float,
+        wall_start: datetime | None = None,
+        **_: Any,
+    ) -> int:
+        return self.store.start_session(
+            listener_id if self.keep_data else None,
+            goal,
+            planned_s,
+            wall_start,
+            consent=self.keep_data,
+        )
+
+    def add_decision(self, session_id: int, t_s: float, decision: Any) -> None:
+        if self.keep_data:
+            self.store.add_decision(session_id, t_s, decision)
+
+    def add_physiology(self, session_id: int, t_s: float, features: Any, estimate: Any) -> None:
+        if self.keep_data:
+            self.store.add_physiology(session_id, t_s, features, estimate)
+
+    def add_event(self, session_id: int, t_s: float, kind: str, detail: str = "") -> None:
+        if self.keep_data or kind in DEVICE_EVENTS:
+            self.store.add_event(session_id, t_s, kind, detail)
+
+    def end_session(
+        self, session_id: int, status: str, duration_s: float, summary: dict[str, Any]
+    ) -> None:
+        self.store.end_session(session_id, status, duration_s, summary)
+
+    def __getattr__(self, name: str) -> Any:
+        # Reads and anything else the session may use go to the store itself.
+        return getattr(self.store, name)

@@ -1,0 +1,95 @@
+"""Wiring `attune run`: config → appliance, GPIO, audio, wearable, listeners → Service."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+
+from appliance.app import build
+from appliance.clock import MonotonicClock
+from appliance.config import Config
+from appliance.controls import ButtonActions, Controls
+from appliance.listeners import load_listeners
+from appliance.prompts import Prompts
+from appliance.sdnotify import Notifier
+from appliance.service import Service
+from appliance.shutdown import power_off as logind_power_off
+from drivers.gpio import make_pin_factory
+
+log = logging.getLogger(__name__)
+
+
+def make_service(
+    config: Config,
+    *,
+    clock=None,
+    ui_clock=None,
+    notifier: Notifier | None = None,
+    power_off: Callable[[], bool] = logind_power_off,
+    pin_factory=None,
+    render_ahead: bool = True,
+    listener=None,
+) -> Service:
+    clock = clock or MonotonicClock()
+    ui_clock = ui_clock or clock
+    hw = config.hardware
+    factory = pin_factory or make_pin_factory(hw.gpio.pin_factory)
+    second = hw.gpio.second_button
+
+    def controls(actions: ButtonActions) -> Controls:
+        return Controls(
+            factory,
+            now=ui_clock.now,
+            button_pin=hw.gpio.button_pin,
+            led_pin=hw.gpio.led_pin,
+            actions=actions,
+            second_button_pin=None if second == "none" else hw.gpio.second_button_pin,
+        )
+
+    profiles, problems = load_listeners(config.listeners.dir)
+    for problem in problems:  # a broken profile is skipped, never a reason not to start
+        log.warning("listener profile: %s", problem)
+    appliance = build(config, clock, render_ahead=render_ahead, listener=listener)
+    p = config.prompts
+    prompts = Prompts(
+        enabled=p.enabled,
+        voice=p.voice,
+        words_per_min=p.words_per_min,
+        level_dbfs=p.level_dbfs,
+        duck_db=p.duck_db,
+        sample_rate=config.audio.sample_rate,
+    )
+    return Service(
+        appliance,
+        controls=controls,
+        open_sink=appliance.make_sink,
+        notifier=notifier or Notifier(),
+        prompts=prompts,
+        profiles=profiles,
+        power_off=power_off,
+        wearable=appliance.open_wearable(),
+        second_button=second,
+        clock=ui_clock,
+    )
+
+
+def run_service(config: Config, *, start_session: bool = False) -> int:
+    notifier = Notifier()
+    notifier.status("starting")
+    stop = {"asked": False}
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        stop["asked"] = True  # acted on by the main loop: the session fades out and is recorded
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    service = make_service(config, notifier=notifier)
+    try:
+        service.start()
+        if start_session:
+            service.start_session()
+        result = service.run_forever(should_exit=lambda: stop["asked"])
+    finally:
+        service.close()
+        service.appliance.close()
+    return result

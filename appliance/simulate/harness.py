@@ -1,0 +1,254 @@
+"""Accelerated sessions with virtual listeners, through the device's own session loop.
+
+One simulated session is a real `Session`: sensors (fast feeds of the listener's beats and skin
+conductance), PhysiologyStream, the rule estimator, the sequencer with its safety guard, the
+store (in memory), on a simulated clock. Only audio is skipped. Listeners are grouped onto
+"devices" of DEVICE_SIZE, whose store they share (the bandit's population prior), and each
+device plays its listeners' sessions round-robin, as a care home's box would.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from appliance.clock import SimulatedClock
+from appliance.music.mixer import Mixer
+from appliance.sensors import Sensors
+from appliance.sequencer.adaptive import AdaptiveSequencer
+from appliance.sequencer.decision import SequencerState
+from appliance.sequencer.profile import ListenerProfile
+from appliance.sequencer.safety import SafetyGuard
+from appliance.session import Session, SessionPlan, SessionStatus
+from appliance.signals.stream import PhysiologyStream
+from appliance.simulate.audit import violations
+from appliance.simulate.feeds import (
+    SIM_SAMPLE_RATE,
+    ListenerGsrSource,
+    ListenerHrSource,
+    NullSink,
+    SilentRenderer,
+    SimulatedLibrary,
+)
+from appliance.store.bandit_state import LearningStore
+from appliance.store.db import MEMORY, Store
+
+Factory = Callable[[int, int, int], Any]
+DEVICE_SIZE = 5
+CALIBRATION_S = 180.0
+SEGMENT_S = 120.0
+SIM_TICK_S = 5.0  # the session loop ticks this often: the listener feeds are read this often
+SIM_UPDATE_S = 10.0  # physiology windows (60 s) re-analysed this often (the device: 5 s)
+PROBE_STEP_S = 5.0
+HR_LIMIT_GRACE_S = 60.0  # HR beyond the absolute limits this long without a stop: a violation
+DEFAULT_PROFILE = {"goal": "relax", "constraint": "none"}
+
+
+@dataclass
+class SessionRecord:
+    policy: str
+    listener: int
+    session: int
+    reduction: float  # true arousal at the start − its mean over the music after calibration
+    status: str
+    violations: list[str] = field(default_factory=list)
+    alerts: int = 0
+    decisions: int = 0
+
+
+def load_factory(spec: str | None) -> Factory:
+    """`path/to/module.py:FACTORY` (or `package.module:FACTORY`); None: the built-in population."""
+    if not spec:
+        from appliance.simulate.population import builtin
+
+        return builtin
+    where, _, name = spec.rpartition(":")
+    if not where or not name:
+        raise ValueError(f"listener model {spec!r} is not MODULE.py:FACTORY")
+    if where.endswith(".py"):
+        path = Path(where).resolve()
+        module_name = f"attune_listener_model_{abs(hash(str(path)))}"
+        module = sys.modules.get(module_name)
+        if module is None:
+            loader = importlib.util.spec_from_file_location(module_name, path)
+            if loader is None or loader.loader is None:
+                raise ValueError(f"cannot load listener model module {path}")
+            module = importlib.util.module_from_spec(loader)
+            sys.modules[module_name] = module
+            loader.loader.exec_module(module)
+    else:
+        module = importlib.import_module(where)
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        raise ValueError(f"{where} has no callable {name}")
+    return factory
+
+
+def listener_id(index: int) -> str:
+    return f"sim-{index:04d}"
+
+
+def profile_of(model: Any) -> ListenerProfile:
+    return ListenerProfile.from_dict(getattr(model, "profile", None) or DEFAULT_PROFILE)
+
+
+def simulate_session(
+    model: Any, *, index: int, session: int, policy: str, store: Store, seed: int
+) -> SessionRecord:
+    profile = profile_of(model)
+    lid = listener_id(index)
+    learning = LearningStore(store)
+    quarantined = learning.quarantined(lid)
+    clock = SimulatedClock()
+    sensors = Sensors(
+        hr=ListenerHrSource(model, clock.now, seed=seed),
+        gsr=ListenerGsrSource(model, clock.now, seed=seed + 1),
+    )
+    sequencer = AdaptiveSequencer(
+        profile=profile,
+        session_s=profile.session_s(),
+        calibration_s=CALIBRATION_S,
+        segment_s=SEGMENT_S,
+        policy=policy,
+        guard=SafetyGuard(),
+        learning=learning,
+        listener_id=lid,
+        library=SimulatedLibrary(lid),
+        seed=seed,
+    )
+    plan = SessionPlan(lid, profile.goal, sequencer.session_s, CALIBRATION_S, tick_s=SIM_TICK_S)
+    a0 = float(model.true_arousal(0.0))
+    arousal: list[float] = []
+
+    def on_status(status: SessionStatus) -> None:
+        if status.elapsed_s >= CALIBRATION_S:
+            arousal.append(float(model.true_arousal(clock.now())))
+
+    run = Session(
+        plan=plan,
+        clock=clock,
+        sensors=sensors,
+        stream=PhysiologyStream(window_s=60.0, update_s=SIM_UPDATE_S),
+        sequencer=sequencer,
+        renderer=SilentRenderer(),
+        mixer=Mixer(sample_rate=SIM_SAMPLE_RATE, crossfade_s=6.0),
+        sink=NullSink(),
+        store=store,
+        on_segment=lambda d, t: model.hear(d.recipe, t),
+        on_status=on_status,
+    )
+    result = run.run()
+    decisions = store.decisions(result.session_id)
+    found = violations(decisions, profile, quarantined=quarantined, session_s=plan.session_s)
+    found += _unguarded_hr(store.physiology(result.session_id), sequencer.guard, result.status)
+    events = store.events(result.session_id)
+    return SessionRecord(
+        policy=policy,
+        listener=index,
+        session=session,
+        reduction=a0 - float(np.mean(arousal)) if arousal else math.nan,
+        status=result.status,
+        violations=found,
+        alerts=sum(e["kind"] == "staff_alert" for e in events),
+        decisions=len(decisions),
+    )
+
+
+def _unguarded_hr(rows: list[dict[str, Any]], guard: SafetyGuard, status: str) -> list[str]:
+    """HR measured beyond the absolute limits for long, while the session played on."""
+    outside = [
+        r["t_s"]
+        for r in rows
+        if r["hr_bpm"] is not None
+        and r["quality"] >= 0.5
+        and not guard.min_bpm <= r["hr_bpm"] <= guard.max_bpm
+    ]
+    if status != "alert" and len(outside) * SIM_UPDATE_S > HR_LIMIT_GRACE_S:
+        return [f"HR outside {guard.min_bpm:.0f}-{guard.max_bpm:.0f} bpm for long, no stop"]
+    return []
+
+
+def run_device(task: tuple[str, list[int], int, int, str | None]) -> list[SessionRecord]:
+    """One device's sessions for one policy: (policy, listener indices, sessions, seed,
+    factory spec). A top-level function so it runs in a worker process."""
+    policy, indices, sessions, seed, spec = task
+    factory = load_factory(spec)
+    records: list[SessionRecord] = []
+    with Store(MEMORY) as store:
+        for k in range(sessions):
+            for i in indices:
+                model = factory(i, k, seed)
+                sequencer_seed = int(np.random.default_rng([seed, i, k, 7]).integers(1 << 31))
+                records.append(
+                    simulate_session(
+                        model, index=i, session=k, policy=policy, store=store, seed=sequencer_seed
+                    )
+                )
+    return records
+
+
+def probe_arm(model: Any, arm_key: str, seed: int) -> float:
+    """The true arousal reduction of one session with the rules and one fixed arm, with no
+    sensing pipeline (the regret oracle: cheap, and exact about the listener's truth)."""
+    profile = profile_of(model)
+    seq = AdaptiveSequencer(
+        profile=profile,
+        session_s=profile.session_s(),
+        calibration_s=CALIBRATION_S,
+        segment_s=SEGMENT_S,
+        policy=f"arm:{arm_key}",
+        library=SimulatedLibrary("probe"),
+        seed=seed,
+    )
+    a0 = float(model.true_arousal(0.0))
+    t, previous, arousal = 0.0, None, []
+    while True:
+        beats = np.asarray(model.beat_times_between(max(t - 30.0, 0.0), t)) if t > 0 else []
+        hr = 60.0 / float(np.mean(np.diff(beats))) if len(beats) > 2 else None
+        state = SequencerState(
+            elapsed_s=t,
+            session_s=seq.session_s,
+            estimate=None,
+            baseline_arousal=None,
+            previous=previous,
+            hr_bpm=hr,
+        )
+        decision = seq.next(state)
+        if decision.duration_s <= 0:
+            break
+        model.hear(decision.recipe, t)
+        end = t + decision.duration_s
+        while t < end - 1e-9:
+            t = min(t + PROBE_STEP_S, end)
+            if t >= CALIBRATION_S:
+                arousal.append(float(model.true_arousal(t)))
+        previous = decision
+    return a0 - float(np.mean(arousal)) if arousal else math.nan
+
+
+def probe_listener(task: tuple[int, list[int], int, str | None]) -> dict[str, float]:
+    """Arm key → mean true reduction over the probed sessions, for every arm the listener's
+    constraint allows."""
+    from appliance.sequencer.arms import ALL_ARMS, PERSONAL
+
+    index, sessions, seed, spec = task
+    factory = load_factory(spec)
+    constraint = profile_of(factory(index, 0, seed)).constraint
+    out: dict[str, float] = {}
+    for arm in ALL_ARMS:
+        if constraint == "no_minor" and arm.mode != "major":
+            continue
+        if constraint == "no_personal" and arm.instrument == PERSONAL:
+            continue
+        if constraint == "no_generated" and arm.instrument != PERSONAL:
+            continue
+        values = [probe_arm(factory(index, k, seed), arm.key, seed) for k in sessions]
+        out[arm.key] = float(np.nanmean(values))
+    return out

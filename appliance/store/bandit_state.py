@@ -1,0 +1,93 @@
+"""Per-listener learning state and quarantined music, in the session store.
+
+The bandit's evidence is a small JSON object per (listener, model); it is written in the same
+durable SQLite file as the sessions, so it survives restarts and power cuts and is purged with
+the listener. Quarantine lists music a listener pressed "distress" on: the sequencer never plays
+it to them again until staff lift it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from appliance.store.db import Store
+from appliance.store.rows import to_json, to_utc_iso
+
+
+class LearningStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- bandit state ----------------------------------------------------------------------
+    def save_state(self, listener_id: str, model: str, state: dict[str, Any]) -> None:
+        self.store.upsert_listener(listener_id)
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO learning_state (listener_id, model, updated_wall, state) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(listener_id, model) DO UPDATE SET "
+                "updated_wall = excluded.updated_wall, state = excluded.state",
+                (listener_id, model, to_utc_iso(datetime.now(UTC)), to_json(state)),
+            )
+
+    def load_state(self, listener_id: str, model: str) -> dict[str, Any] | None:
+        with self.store.transaction() as conn:
+            found = conn.execute(
+                "SELECT state FROM learning_state WHERE listener_id = ? AND model = ?",
+                (listener_id, model),
+            ).fetchone()
+        return None if found is None else json.loads(found[0])
+
+    def other_states(self, model: str, excluding: str | None) -> list[dict[str, Any]]:
+        """Every other listener's state for `model`: the device's population prior."""
+        with self.store.transaction() as conn:
+            found = conn.execute(
+                "SELECT state FROM learning_state WHERE model = ? AND listener_id IS NOT ? "
+                "ORDER BY listener_id",
+                (model, excluding),
+            ).fetchall()
+        return [json.loads(r[0]) for r in found]
+
+    # -- quarantine ------------------------------------------------------------------------
+    def quarantine(
+        self, listener_id: str, music: str, *, session_id: int | None = None, reason: str = ""
+    ) -> None:
+        self.store.upsert_listener(listener_id)
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO quarantine (listener_id, music, since_wall, session_id, reason) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(listener_id, music) DO NOTHING",
+                (listener_id, music, to_utc_iso(datetime.now(UTC)), session_id, reason),
+            )
+
+    def quarantined(self, listener_id: str) -> set[str]:
+        with self.store.transaction() as conn:
+            found = conn.execute(
+                "SELECT music FROM quarantine WHERE listener_id = ?", (listener_id,)
+            ).fetchall()
+        return {r[0] for r in found}
+
+    def quarantine_records(self, listener_id: str) -> list[dict[str, Any]]:
+        with self.store.transaction() as conn:
+            cursor = conn.execute(
+                "SELECT music, since_wall, session_id, reason FROM quarantine "
+                "WHERE listener_id = ? ORDER BY since_wall, music",
+                (listener_id,),
+            )
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+    def lift_quarantine(self, listener_id: str, music: str | None = None) -> int:
+        """Staff decide the music may play again (all of it when `music` is None)."""
+        with self.store.transaction() as conn:
+            if music is None:
+                cursor = conn.execute(
+                    "DELETE FROM quarantine WHERE listener_id = ?", (listener_id,)
+                )
+            else:
+                cursor = conn.execute(
+                    "DELETE FROM quarantine WHERE listener_id = ? AND music = ?",
+                    (listener_id, music),
+                )
+            return cursor.rowcount

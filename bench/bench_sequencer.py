@@ -1,0 +1,100 @@
+"""Sequencer benchmarks: decision latency (ours vs the rules-only peer) and the policy
+comparison on virtual listeners (adaptive vs rules-only, a fixed playlist and random).
+
+Latency: every `next()` of whole simulated sessions, the adaptive sequencer (rules + masks +
+Thompson sampling over a persisted state) against the RuleSequencer alone, same states.
+Memory: tracemalloc peak over the latency runs; ru_maxrss (KiB) for the process at the end.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+import tracemalloc
+
+import numpy as np
+
+from appliance.affect.estimate import AffectEstimate
+from appliance.sequencer.adaptive import AdaptiveSequencer
+from appliance.sequencer.decision import SequencerState
+from appliance.sequencer.profile import ListenerProfile
+from appliance.sequencer.rules import RuleSequencer
+from appliance.simulate.feeds import SimulatedLibrary
+from appliance.simulate.runner import report_lines, simulate
+from appliance.store.bandit_state import LearningStore
+from appliance.store.db import MEMORY, Store
+
+SESSIONS = 30
+SIM_LISTENERS, SIM_SESSIONS = 5, 8  # the figure in docs uses 20 × 10 (a few minutes)
+LATENCY_TARGET_MS = 5.0
+
+
+def _latencies(make) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    out = []
+    for k in range(SESSIONS):
+        seq = make(k)
+        elapsed, previous = 0.0, None
+        while True:
+            estimate = AffectEstimate(elapsed, 0.5, float(rng.uniform(0.2, 0.8)), 0.9, 0.9)
+            state = SequencerState(
+                elapsed_s=elapsed,
+                session_s=1200.0,
+                estimate=estimate if elapsed >= 180 else None,
+                baseline_arousal=0.6 if elapsed >= 180 else None,
+                previous=previous,
+                hr_bpm=float(rng.uniform(60, 100)),
+            )
+            start = time.perf_counter()
+            d = seq.next(state)
+            out.append(time.perf_counter() - start)
+            if d.duration_s <= 0:
+                break
+            elapsed, previous = elapsed + d.duration_s, d
+    return np.asarray(out) * 1000.0
+
+
+def main() -> None:
+    store = Store(MEMORY)
+    learning = LearningStore(store)
+    for i in range(5):  # other listeners on the device: the population prior is read too
+        learning.save_state(f"L-{i}", "linear-ts-v1", {"version": 0})
+
+    def ours(k: int) -> AdaptiveSequencer:
+        return AdaptiveSequencer(
+            profile=ListenerProfile(),
+            session_s=1200.0,
+            learning=learning,
+            listener_id="L-9",
+            library=SimulatedLibrary("L-9"),
+            seed=k,
+        )
+
+    def peer(k: int) -> RuleSequencer:
+        return RuleSequencer(session_s=1200.0, seed=k)
+
+    tracemalloc.start()
+    mine = _latencies(ours)
+    rules = _latencies(peer)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"decision latency over {len(mine)} decisions ({SESSIONS} sessions each):")
+    for name, q in (("median", 50), ("p99", 99), ("max", 100)):
+        a, b = np.percentile(mine, q), np.percentile(rules, q)
+        print(f"  {name:<6} adaptive {a:7.3f} ms   rules-only {b:7.3f} ms   ratio {a / b:6.1f}×")
+    verdict = "meets" if np.percentile(mine, 99) <= LATENCY_TARGET_MS else "MISSES"
+    target = f"{LATENCY_TARGET_MS:.0f} ms"
+    print(f"  p99 {verdict} the {target} target; tracemalloc peak {peak / 1e6:.2f} MB")
+    store.close()
+
+    start = time.perf_counter()
+    summary = simulate(listeners=SIM_LISTENERS, sessions=SIM_SESSIONS, seed=0)
+    print(f"\npolicy comparison ({time.perf_counter() - start:.0f} s):")
+    for line in report_lines(summary):
+        print("  " + line)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak RSS (ru_maxrss, this process) {rss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""The real parts on a wired Pi: sensors over I2C, the button and LED, the speaker, the strap.
+
+See conftest.py for how to run these; each test says what the operator must do.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import smbus2
+
+from appliance.clock import MonotonicClock
+from appliance.commands.hw import run_checks
+from appliance.config import Config
+from appliance.hwcheck import FAIL, chime_frames, format_table
+from drivers.ads1115 import Ads1115
+from drivers.audio import PyAudioSink
+from drivers.ble_hr import BleHeartRateSource
+from drivers.gpio import make_button, make_led, make_pin_factory
+from drivers.grove_gsr import GroveGsrSource
+from drivers.max30102 import PART_ID, Max30102
+
+STREAM_S = 10.0
+POLL_S = 0.05  # well inside the FIFO's 32 samples (320 ms at 100 sps)
+RATE_TOLERANCE = 0.03  # the MAX30102's oscillator is within a few percent
+GSR_TOLERANCE = 0.15  # resistor tolerance plus the calibration of K
+GSR_AVERAGE_S = 2.0
+DEFAULT_GSR_KOHM = "100,220,470"
+BUTTON_WAIT_S = 15.0
+STRAP_WAIT_S = 60.0
+
+
+def gsr_resistors_kohm() -> list[float]:
+    text = os.environ.get("ATTUNE_HIL_GSR_KOHM", DEFAULT_GSR_KOHM)
+    return [float(v) for v in text.split(",") if v.strip()]
+
+
+@pytest.fixture
+def bus(hil_config: Config) -> Iterator[smbus2.SMBus]:
+    with smbus2.SMBus(hil_config.hardware.i2c_bus) as bus:
+        yield bus
+
+
+@pytest.fixture
+def pin_factory(hil_config: Config):
+    factory = make_pin_factory(hil_config.hardware.gpio.pin_factory)
+    yield factory
+    factory.close()
+
+
+def make_ppg(bus: smbus2.SMBus, config: Config) -> Max30102:
+    ppg = config.hardware.ppg
+    return Max30102(
+        bus,
+        now=time.monotonic,
+        address=ppg.address,
+        bus_number=config.hardware.i2c_bus,
+        sample_rate=ppg.sample_rate,
+        pulse_width_us=ppg.pulse_width_us,
+        adc_range_na=ppg.adc_range_na,
+        led_current_ma=ppg.led_current_ma,
+    )
+
+
+def test_max30102_part_id(bus: smbus2.SMBus, hil_config: Config) -> None:
+    assert make_ppg(bus, hil_config).probe()["part_id"] == PART_ID
+
+
+def test_fifo_streams_at_the_configured_rate_without_overflow(
+    bus: smbus2.SMBus, hil_config: Config
+) -> None:
+    rate = hil_config.hardware.ppg.sample_rate
+    with make_ppg(bus, hil_config) as ppg:
+        start = time.monotonic()
+        timestamps = []
+        while time.monotonic() - start < STREAM_S:
+            timestamps.append(ppg.read().t)
+            time.sleep(POLL_S)
+        elapsed = time.monotonic() - start
+        overflow = ppg.overflow_samples
+    t = np.concatenate(timestamps)
+    assert overflow == 0
+    assert len(t) == pytest.approx(rate * elapsed, rel=RATE_TOLERANCE)
+    assert np.all(np.diff(t) > 0)
+
+
+@pytest.mark.parametrize("kohm", gsr_resistors_kohm())
+def test_gsr_reads_a_known_resistor(operator, hil_config: Config, kohm: float) -> None:
+    gsr = hil_config.hardware.gsr
+    operator.wait_for_enter(f"clip a {kohm:g} kΩ resistor across the GSR electrodes")
+    with smbus2.SMBus(hil_config.hardware.i2c_bus) as bus:
+        adc = Ads1115(
+            bus,
+            address=gsr.address,
+            channel=gsr.channel,
+            full_scale_v=gsr.full_scale_v,
+            data_rate=gsr.data_rate,
+        )
+        source = GroveGsrSource(
+            adc, now=time.monotonic, supply_v=gsr.supply_v, k_ohm=gsr.grove_k_ohm, poll_hz=10
+        )
+        readings = []
+        end = time.monotonic() + GSR_AVERAGE_S
+        while time.monotonic() < end:
+            readings.extend(source.read().microsiemens)
+            time.sleep(0.02)
+        source.close()
+    expected_us = 1000.0 / kohm
+    measured = float(np.nanmean(readings))
+    assert measured == pytest.approx(expected_us, rel=GSR_TOLERANCE), (
+        f"{measured:.2f} µS for {kohm:g} kΩ (expected {expected_us:.2f}); "
+        "recalibrate hardware.gsr.grove_k_ohm"
+    )
+
+
+def test_button_press_is_seen(operator, pin_factory, hil_config: Config) -> None:
+    pin = hil_config.hardware.gpio.button_pin
+    with make_button(pin, pin_factory) as button:
+        assert not button.is_pressed, f"GPIO{pin} reads pressed before anyone touched it"
+        operator.say(f"press and release the button (GPIO{pin}) within {BUTTON_WAIT_S:g} s")
+        assert button.wait_for_press(timeout=BUTTON_WAIT_S), "no press seen"
+        assert button.wait_for_release(timeout=BUTTON_WAIT_S), "the button never came back up"
+
+
+def test_led_lights_and_dims(operator, pin_factory, hil_config: Config) -> None:
+    pin = hil_config.hardware.gpio.led_pin
+    with make_led(pin, pin_factory) as led:
+        led.value = 1.0
+        assert operator.confirm(f"is the LED on GPIO{pin} lit?")
+        led.value = 0.1
+        assert operator.confirm("is it now dim but still on?")
+        led.value = 0.0
+        assert operator.confirm("and now off?")
+
+
+def test_speaker_plays_the_test_chime(operator, hil_config: Config) -> None:
+    audio = hil_config.audio
+    device = None if audio.device == "default" else audio.device
+    with PyAudioSink(device=device, sample_rate=audio.sample_rate) as sink:
+        sink.write(chime_frames(sink.sample_rate, audio.max_level_dbfs))
+    assert sink.underruns == 0
+    assert operator.confirm("did you hear three rising notes?")
+
+
+def test_strap_sends_heart_rate(operator, hil_config: Config) -> None:
+    ble = hil_config.hardware.ble_hr
+    if not ble.enabled or not ble.addresses:
+        pytest.skip("no strap configured (hardware.ble_hr)")
+    operator.say("put the heart-rate strap on (wet electrodes)")
+    source = BleHeartRateSource(list(ble.addresses), now=time.monotonic, adapter=ble.adapter)
+    source.start_in_thread()
+    try:
+        samples = []
+        end = time.monotonic() + STRAP_WAIT_S
+        while not samples and time.monotonic() < end:
+            samples.extend(source.read())
+            time.sleep(0.2)
+    finally:
+        source.close()
+    assert samples, f"no heart rate from {list(ble.addresses)} within {STRAP_WAIT_S:g} s"
+    assert 30 <= samples[0].bpm <= 220
+
+
+def test_hw_check_passes(hil_config: Config) -> None:
+    results = run_checks(hil_config, clock=MonotonicClock())
+    assert not [r for r in results if r.status == FAIL], format_table(results)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from appliance.listeners import choose_listener, load_listeners, parse_slot
+
+PROJECT = Path(__file__).resolve().parents[3]
+
+GOOD = """\
+id: L-0042
+goal: sleep
+session_min: 30
+constraint: no_minor
+consent:
+  given: true
+  date: 2024-05-01
+wearable: a0:9e:1a:12:34:56
+dementia: true
+breathing_guide: true
+schedule: ["mon-fri 14:00-15:00", "sun 10:00-10:30"]
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_the_shipped_example_is_valid() -> None:
+    profiles, problems = load_listeners(PROJECT / "config" / "listeners")
+    assert problems == []
+    assert [p.id for p in profiles] == ["L-0001"]
+    assert profiles[0].default and not profiles[0].keeps_data
+
+
+def test_a_full_profile_reads_typed(tmp_path: Path) -> None:
+    write(tmp_path, "l42.yaml", GOOD)
+    (p,), problems = load_listeners(tmp_path)
+    assert problems == []
+    assert (p.id, p.goal, p.session_min, p.constraint) == ("L-0042", "sleep", 30.0, "no_minor")
+    assert p.consent.given and p.consent.date == date(2024, 5, 1)
+    assert p.wearable == "A0:9E:1A:12:34:56"
+    assert p.dementia and p.breathing_guide and len(p.schedule) == 2
+    seq = p.for_sequencer()
+    assert (seq.goal, seq.constraint, seq.dementia) == ("sleep", "no_minor", True)
+
+
+def test_every_problem_is_reported_with_file_line_and_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "bad.yaml",
+        "id: Jane Doe\ngoal: relax\nconsent:\n  given: yes\ncolour: blue\nsession_min: 500\n",
+    )
+    profiles, problems = load_listeners(tmp_path)
+    assert profiles == []
+    text = [str(p) for p in problems]
+    assert any(t.startswith(f"{path}:1: id:") and "pseudonymous" in t for t in text)
+    assert any(t.startswith(f"{path}:4: consent.given:") and "true or false" in t for t in text)
+    assert any(t.startswith(f"{path}:5: colour: unknown key") for t in text)
+    assert any(t.startswith(f"{path}:6: session_min:") for t in text)
+
+
+def test_duplicate_ids_wearables_and_defaults_are_refused(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD + "default: true\n")
+    write(tmp_path, "b.yaml", GOOD + "default: true\n")
+    _, problems = load_listeners(tmp_path)
+    messages = " ".join(str(p) for p in problems)
+    assert "L-0042 is also the id" in messages
+    assert "A0:9E:1A:12:34:56 is also the wearable" in messages
+    assert "is already the default" in messages
+
+
+def test_missing_folder_means_no_profiles(tmp_path: Path) -> None:
+    assert load_listeners(tmp_path / "none") == ([], [])
+
+
+def test_schedule_slots() -> None:
+    slot = parse_slot("Mon-Fri 14:00-15:00")
+    assert slot.contains(datetime(2024, 5, 6, 14, 30))  # a Monday
+    assert not slot.contains(datetime(2024, 5, 5, 14, 30))  # a Sunday
+    assert not slot.contains(datetime(2024, 5, 6, 15, 0))
+    weekend_wrap = parse_slot("sat-mon 09:00-10:00")
+    assert weekend_wrap.contains(datetime(2024, 5, 6, 9, 0))
+    for bad in ("14:00-13:00", "someday 10:00-11:00", "25:00-26:00", 12):
+        try:
+            parse_slot(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} accepted")
+
+
+def test_choice_wearable_then_schedule_then_default(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD)
+    write(
+        tmp_path,
+        "b.yaml",
+        "id: L-0007\ngoal: relax\nconsent: {given: false}\nschedule: ['10:00-11:00']\n",
+    )
+    write(tmp_path, "c.yaml", "id: L-0009\ngoal: relax\nconsent: {given: false}\ndefault: true\n")
+    profiles, problems = load_listeners(tmp_path)
+    assert problems == []
+    at_ten = datetime(2024, 5, 6, 10, 15)
+    chosen, why = choose_listener(profiles, wearable="a0:9e:1a:12:34:56", now_local=at_ten)
+    assert chosen.id == "L-0042" and "wearable" in why
+    assert choose_listener(profiles, wearable=None, now_local=at_ten)[0].id == "L-0007"
+    night = datetime(2024, 5, 6, 23, 0)
+    assert choose_listener(profiles, wearable=None, now_local=night)[0].id == "L-0009"
+    assert choose_listener(profiles[:1], wearable=None, now_local=night)[0] is None

@@ -1,0 +1,180 @@
+"""The personal library on real files written with soundfile (libsndfile): import, features,
+tags, the store's permissions, and segments for playback."""
+
+import json
+import stat
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from appliance.cli import main as attune
+from appliance.music.engine import MusicEngine
+from appliance.music.levels import rms_dbfs
+from appliance.music.library import FILE_FADE_S, MAX_BOOST_DB, Library, LibraryError
+from appliance.music.recipe import Recipe
+
+RATE = 48000
+
+
+def pulse_music(bpm: float, seconds: float, level: float, rate: int = RATE) -> np.ndarray:
+    """Decaying plucked notes on every beat over a soft chord: music-like, with a clear tempo."""
+    t = np.arange(round(seconds * rate)) / rate
+    chord = sum(0.05 * np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6))
+    since_beat = t % (60.0 / bpm)
+    pluck = np.sin(2 * np.pi * 660 * t) * np.exp(-since_beat * 12)
+    mono = level * (chord + 0.5 * pluck)
+    return np.stack([mono, 0.9 * mono], axis=1).astype(np.float32)
+
+
+def write(path, pcm, rate=RATE):
+    # Blockwise: libsndfile's Vorbis encoder crashes on very large single writes.
+    with sf.SoundFile(str(path), "w", rate, pcm.shape[1]) as f:
+        for i in range(0, len(pcm), 16384):
+            f.write(pcm[i : i + 16384])
+    return path
+
+
+@pytest.fixture
+def usb(tmp_path):
+    stick = tmp_path / "usb"
+    (stick / "Album").mkdir(parents=True)
+    write(stick / "Waltz.flac", pulse_music(72, 20, 0.5))
+    write(stick / "Album" / "Quiet.ogg", pulse_music(60, 20, 0.25))
+    write(stick / "Album" / "Hymn.wav", pulse_music(90, 12, 0.3))
+    (stick / "Album" / "Hymn.yaml").write_text("vocals: yes\nfamiliar: no\nera: 1950s\n")
+    (stick / "Waltz.yaml").write_text("avoid: reminds her of the war\nmood: calm\n")
+    (stick / "Broken.mp3").write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\xff\x00" * 4000)
+    (stick / "Cut.flac").write_bytes((stick / "Waltz.flac").read_bytes()[:3000])
+    (stick / "notes.txt").write_text("not audio")
+    return stick
+
+
+def test_import_copies_analyses_tags_and_skips_unreadable(tmp_path, usb):
+    library = Library.in_state_dir(tmp_path / "state")
+    report = library.import_path("ann", usb)
+    assert sorted(t.file for t in report.imported) == ["Hymn.wav", "Quiet.ogg", "Waltz.flac"]
+    assert sorted(p.name for p, _ in report.failed) == ["Broken.mp3", "Cut.flac"]
+    assert all(reason for _, reason in report.failed)
+    assert any("mood" in problem for problem in report.tag_problems)
+    folder = tmp_path / "state" / "music" / "ann"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for path in folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "Hymn.wav",
+        "Quiet.ogg",
+        "Waltz.flac",
+        "index.json",
+    ]
+    by_name = {t.file: t for t in library.tracks("ann", include_avoided=True)}
+    hymn, waltz, quiet = by_name["Hymn.wav"], by_name["Waltz.flac"], by_name["Quiet.ogg"]
+    assert hymn.tags.vocals is True and hymn.tags.familiar is False and hymn.tags.era == "1950s"
+    assert waltz.tags.avoid and waltz.tags.avoid_reason == "reminds her of the war"
+    assert [t.file for t in library.tracks("ann")] == ["Hymn.wav", "Quiet.ogg"]  # avoid: never
+    assert waltz.features.tempo_bpm == pytest.approx(72, rel=0.02)
+    assert waltz.features.tempo_confidence > 0.5
+    assert hymn.features.tempo_bpm == pytest.approx(90, rel=0.02)
+    assert hymn.features.duration_s == pytest.approx(12.0, abs=0.01)
+    assert quiet.features.loudness_lufs == pytest.approx(waltz.features.loudness_lufs - 6, abs=1.5)
+    assert 200 < waltz.features.spectral_centroid_hz < 1000
+    assert waltz.features.onset_density_per_s == pytest.approx(72 / 60, rel=0.25)
+
+
+def test_import_again_uses_the_cache_and_refreshes_tags(tmp_path, usb):
+    library = Library.in_state_dir(tmp_path / "state")
+    library.import_path("ann", usb)
+    index = tmp_path / "state" / "music" / "ann" / "index.json"
+    before = json.loads(index.read_text())
+    (usb / "Album" / "Hymn.yaml").write_text("vocals: no\n")
+    report = library.import_path("ann", usb / "Album")
+    assert report.imported == [] and len(report.already_there) == 2
+    after = json.loads(index.read_text())
+    assert after["tracks"]["Hymn.wav"]["features"] == before["tracks"]["Hymn.wav"]["features"]
+    assert library.track("ann/Hymn.wav").tags.vocals is False
+    # Same name, other content: stored beside it, not over it.
+    write(
+        usb / "other" / "Hymn.wav" if (usb / "other").mkdir() is None else None,
+        pulse_music(60, 5, 0.2),
+    )
+    assert [t.file for t in library.import_path("ann", usb / "other").imported] == ["Hymn-2.wav"]
+
+
+def test_listener_ids_cannot_leave_the_store(tmp_path, usb):
+    library = Library.in_state_dir(tmp_path)
+    for bad in ("../x", "", ".hidden", "a/b"):
+        with pytest.raises(LibraryError):
+            library.import_path(bad, usb)
+    with pytest.raises(LibraryError):
+        library.track("ann/../../etc/passwd")
+
+
+def test_segments_are_loudness_matched_resampled_and_faded(tmp_path, usb):
+    library = Library.in_state_dir(tmp_path)
+    library.import_path("ann", usb)
+    loud = library.load_segment("ann/Waltz.flac", 8.0, 44100, -24.0, start_s=5.0)
+    quiet = library.load_segment("ann/Quiet.ogg", 8.0, 44100, -24.0, start_s=5.0)
+    assert loud.shape == quiet.shape == (8 * 44100, 2) and loud.dtype == np.float32
+    fade = round(FILE_FADE_S * 44100)
+    assert rms_dbfs(loud[fade:-fade]) == pytest.approx(rms_dbfs(quiet[fade:-fade]), abs=0.5)
+    assert rms_dbfs(loud[fade:-fade]) == pytest.approx(-24.0, abs=1.0)
+    assert abs(loud[0, 0]) < 1e-3 and abs(loud[-1, 0]) < 1e-3  # faded: no click
+    # Past the end of a 12 s track: silence, after a fade.
+    tail = library.load_segment("ann/Hymn.wav", 6.0, 44100, -24.0, start_s=9.0)
+    assert not np.any(tail[3 * 44100 :]) and np.any(tail[: 2 * 44100])
+    # A whisper is lifted at most MAX_BOOST_DB (its hiss would come up with it).
+    whisper = write(tmp_path / "Whisper.wav", pulse_music(60, 6, 0.005))
+    library.import_path("ann", whisper)
+    lifted = library.load_segment("ann/Whisper.wav", 6.0, 44100, -24.0)
+    whisper_rms = library.track("ann/Whisper.wav").features.rms_dbfs
+    assert rms_dbfs(lifted[fade:-fade]) == pytest.approx(whisper_rms + MAX_BOOST_DB, abs=0.5)
+    # A hot recipe cannot lift a track above the segment ceiling.
+    hot = library.load_segment("ann/Hymn.wav", 4.0, 44100, 0.0)
+    assert np.max(np.abs(hot)) <= 10 ** (-1 / 20) + 1e-6
+
+
+class SilenceOnlyRenderer:
+    """The engine's generated path is tested in test_render; here only its dispatch."""
+
+    sample_rate = 44100
+
+    def render(self, recipe, seconds):
+        return np.full((round(seconds * self.sample_rate), 2), 0.1, np.float32)
+
+    def close(self):
+        pass
+
+
+def test_engine_plays_file_recipes_with_the_breathing_swell(tmp_path, usb):
+    library = Library.in_state_dir(tmp_path)
+    library.import_path("ann", usb)
+    engine = MusicEngine(SilenceOnlyRenderer(), library)
+    recipe = Recipe(tempo_bpm=72, source="file", file="ann/Hymn.wav", loudness_db=-20.0)
+    plain = engine.render(recipe, 6.0)
+    np.testing.assert_allclose(plain, library.load_segment("ann/Hymn.wav", 6.0, 44100, -20.0))
+    swelled = engine.render_for(recipe, 6.0, {"breathing_period_s": 4.0}, session_time_s=0.0)
+    ratio = np.abs(swelled[:, 0]) / np.maximum(np.abs(plain[:, 0]), 1e-9)
+    assert ratio[round(2.0 * 44100)] == pytest.approx(10 ** (-4 / 20), rel=0.01)  # the trough
+    generated = engine.render(Recipe(tempo_bpm=72), 1.0)
+    assert generated.shape == (44100, 2)
+    with pytest.raises(ValueError):
+        MusicEngine(SilenceOnlyRenderer()).render(recipe, 1.0)
+
+
+def test_attune_music_import_and_list(tmp_path, usb, capsys):
+    config = tmp_path / "attune.yaml"
+    config.write_text(f"device:\n  state_dir: {tmp_path / 'state'}\n")
+    assert attune(["--config", str(config), "music", "import", "--listener", "bob", str(usb)]) == 0
+    out, err = capsys.readouterr()
+    assert "3 imported" in out and "2 unreadable" in out
+    assert "Broken.mp3" in err and "Cut.flac" in err
+    assert attune(["--config", str(config), "music", "list", "--listener", "bob"]) == 0
+    out, _ = capsys.readouterr()
+    assert "Waltz.flac" in out and "AVOID: reminds her of the war" in out and "BPM" in out
+    only_bad = tmp_path / "bad"
+    only_bad.mkdir()
+    (only_bad / "x.wav").write_bytes(b"RIFF????WAVEfmt nonsense")
+    assert (
+        attune(["--config", str(config), "music", "import", "--listener", "bob", str(only_bad)])
+        == 1
+    )

@@ -1,0 +1,329 @@
+"""The service on emulated sensors, gpiozero's MockFactory pins and a real notify socket.
+
+The loop's clock (button, LED) is simulated and stepped by the test; the session runs on its
+own simulated clock in its thread, as fast as it can, so minutes of session take a second.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from appliance.clock import SimulatedClock
+from appliance.config import load_config
+from appliance.health import Level
+from appliance.sdnotify import Notifier
+from appliance.service import POLL_S, STALL_S, State
+from appliance.service_run import make_service
+from appliance.simulate.listener import demo_listener
+from appliance.ui.led import READY_LEVEL, quantise
+from drivers.gpio import make_pin_factory
+
+BUTTON, LED, SECOND = 17, 18, 27
+WAIT_S = 30.0
+
+CONFIG = """\
+device:
+  state_dir: {state}
+hardware:
+  emulated: true
+  gpio:
+    pin_factory: mock
+    second_button: distress
+    second_button_pin: 27
+audio:
+  output: wav
+  sample_rate: 16000
+session:
+  length_min: 10
+  calibration_min: 1
+  segment_min: 1.0
+prompts:
+  enabled: false
+listeners:
+  dir: {listeners}
+store:
+  retention_days: 30
+"""
+
+
+class Harness:
+    def __init__(self, tmp_path: Path, *, listeners: str = "", watchdog_usec: int = 0) -> None:
+        folder = tmp_path / "listeners"
+        folder.mkdir()
+        if listeners:
+            (folder / "p.yaml").write_text(listeners)
+        path = tmp_path / "attune.yaml"
+        path.write_text(CONFIG.format(state=tmp_path / "state", listeners=folder))
+        self.config = load_config(path)
+        self.ui = SimulatedClock(start=100.0)
+        self.factory = make_pin_factory("mock", clock=self.ui.now)
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(str(tmp_path / "notify"))
+        self.notify.setblocking(False)
+        self.inbox: list[str] = []
+        env = {"NOTIFY_SOCKET": str(tmp_path / "notify")}
+        if watchdog_usec:
+            env["WATCHDOG_USEC"] = str(watchdog_usec)
+        self.powered_off: list[float] = []
+        self.service = make_service(
+            self.config,
+            clock=SimulatedClock(),
+            ui_clock=self.ui,
+            notifier=Notifier(env),
+            power_off=lambda: self.powered_off.append(self.ui.now()) or True,
+            pin_factory=self.factory,
+            render_ahead=False,
+            listener=demo_listener(seed=2),
+        )
+        self.button = self.factory.pin(BUTTON)
+        self.led = self.factory.pin(LED)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self.inbox.append(self.notify.recv(4096).decode())
+            except BlockingIOError:
+                return
+
+    def messages(self) -> list[str]:
+        """What systemd was told since the last call."""
+        self._drain()
+        out, self.inbox = self.inbox, []
+        return out
+
+    def run(self, seconds: float) -> None:
+        for _ in range(round(seconds / POLL_S)):
+            self.ui.advance(POLL_S)
+            self.service.tick()
+            self._drain()  # as systemd would: its queue never fills
+
+    def tap(self, pin=None) -> None:
+        pin = pin or self.button
+        pin.drive_low()
+        self.run(0.15)
+        pin.drive_high()
+        self.run(0.6)  # past the double-press window: a press
+
+    def until(self, predicate: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while not predicate():
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {what}")
+            self.run(POLL_S)
+            time.sleep(0.005)
+
+    def close(self) -> None:
+        if self.service.running is not None:
+            self.service.request_exit()
+            self.until(lambda: self.service.running is None, "the session to end")
+        self.service.close()
+        self.service.appliance.close()
+        self.factory.close()
+        self.notify.close()
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+    made: list[Harness] = []
+
+    def make(**kwargs) -> Harness:
+        h = Harness(tmp_path, **kwargs)
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.close()
+
+
+def test_start_up_purges_probes_and_tells_systemd_ready(harness) -> None:
+    h = harness()
+    store = h.service.appliance.store
+    old = store.start_session(None, "relax", 60.0, datetime.now(UTC) - timedelta(days=40))
+    store.end_session(old, "completed", 60.0, {})
+    h.service.start()
+    assert store.sessions() == []  # older than retention_days: purged
+    assert h.service.state is State.IDLE
+    messages = h.messages()
+    assert messages[0] == "STATUS=starting"
+    ready = next(m for m in messages if m.startswith("READY=1"))
+    assert "ppg ok, gsr ok, ble_hr off, model ok, audio ok" in ready
+    h.run(0.1)
+    assert h.led.state == quantise(READY_LEVEL)
+    booting = [s.state for s in h.led.states]
+    assert quantise(0.5) in booting  # the boot blink was shown before ready
+
+
+def test_tap_starts_tap_stops_and_nothing_personal_is_kept(harness) -> None:
+    h = harness()
+    h.service.start()
+    h.tap()
+    assert h.service.state is State.SESSION
+    session = h.service.running.session
+    h.until(lambda: (session.status.segment or 0) >= 1, "the first segment")
+    h.run(1.0)
+    pulse = {s.state for s in h.led.states[-30:]}
+    assert len(pulse) > 3  # the slow session pulse moves
+    h.tap()
+    assert h.service.state is State.STOPPING
+    h.until(lambda: h.service.state is State.IDLE, "back to idle")
+    result = h.service.last_result
+    assert result.status == "stopped"
+    assert result.duration_s < 10 * 60  # stopped early
+    row = h.service.appliance.store.session(result.session_id)
+    assert row.listener_id is None  # no profile, no consent: anonymous
+    assert h.service.appliance.store.physiology(result.session_id) == []
+    h.run(0.1)
+    assert h.led.state == quantise(READY_LEVEL)
+
+
+def test_double_press_is_i_like_this(harness) -> None:
+    h = harness()
+    h.service.start()
+    h.tap()
+    session = h.service.running.session
+    liked: list[bool] = []
+    original = session.like
+    session.like = lambda: (liked.append(True), original())[1]
+    h.button.drive_low()
+    h.run(0.1)
+    h.button.drive_high()
+    h.run(0.1)
+    h.button.drive_low()
+    h.run(0.1)
+    h.button.drive_high()
+    h.run(0.6)
+    assert liked == [True]
+    assert h.service.state is State.SESSION  # a double press never stops the music
+
+
+def test_hold_three_seconds_stops_the_session_and_powers_off(harness) -> None:
+    h = harness()
+    h.service.start()
+    h.tap()
+    h.button.drive_low()
+    h.run(2.0)
+    assert h.powered_off == [] and h.service.state is State.SESSION
+    assert h.led.state == 1.0  # hold feedback from 1 s
+    h.run(1.1)
+    assert h.service.state is State.SHUTTING_DOWN
+    h.button.drive_high()
+    h.until(lambda: h.service.state is State.EXITING, "the shutdown")
+    assert len(h.powered_off) == 1
+    assert h.service.last_result.status == "stopped"  # the session was recorded first
+    assert any(m.startswith("STOPPING=1") for m in h.messages())
+    fading = [s.state for s in h.led.states if 0.0 < s.state < 1.0]
+    assert fading  # the shutting-down fade
+
+
+def test_a_tap_never_shuts_down(harness) -> None:
+    h = harness()
+    h.service.start()
+    for _ in range(3):
+        h.button.drive_low()
+        h.run(0.9)
+        h.button.drive_high()
+        h.run(0.6)
+    assert h.powered_off == []
+
+
+def test_sigterm_fades_out_and_records_the_session(harness) -> None:
+    h = harness()
+    h.service.start()
+    h.tap()
+    h.until(lambda: (h.service.running.session.status.segment or 0) >= 1, "music")
+    h.service.request_exit()
+    h.until(lambda: h.service.state is State.EXITING, "exit")
+    assert h.powered_off == []
+    assert h.service.last_result.status == "stopped"
+
+
+def test_sensor_lost_mid_session_shows_on_health_and_led(harness) -> None:
+    h = harness()
+    h.service.start()
+    h.tap()
+    sensors = h.service.running.session.sensors
+    h.until(lambda: sensors.i2c is not None, "sensors")
+    sensors.i2c.detach(h.config.hardware.gsr.address)
+    h.until(lambda: h.service.health.get("gsr").level is Level.DOWN, "gsr down")
+    h.run(0.1)
+    assert h.service.controls.leds.current == "sensor_lost"
+    assert h.service.health.get("ppg").level is Level.OK  # the session goes on with PPG
+
+
+def test_distress_button_stops_and_alerts_staff_until_acknowledged(harness) -> None:
+    h = harness()
+    h.service.start()
+    h.tap()
+    h.tap(h.factory.pin(SECOND))
+    assert h.service.controls.leds.current == "staff_alert"
+    h.until(lambda: h.service.state is State.IDLE, "the session to stop")
+    assert "STAFF ALERT" in h.service.status_line()
+    h.run(1.0)
+    flashes = [s.state for s in h.led.states[-40:]]
+    assert flashes.count(1.0) >= 3  # the impossible-to-miss triple flash
+    h.tap()  # acknowledge
+    assert h.service.controls.leds.current == "ready"
+    assert h.service.state is State.IDLE  # the acknowledging press started nothing
+
+
+class StuckSink:
+    """An output whose write hangs (a wedged sound card), until released."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.sample_rate = inner, inner.sample_rate
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def write(self, frames) -> None:
+        self.entered.set()
+        self.release.wait(WAIT_S)
+        self.inner.write(frames)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_watchdog_is_petted_only_while_audio_flows(harness) -> None:
+    h = harness(watchdog_usec=300_000)  # pet every 0.1 s
+    h.service.start()
+    h.messages()
+    h.run(0.5)
+    assert h.messages().count("WATCHDOG=1") >= 3
+    h.tap()
+    watched = h.service.sink
+    stuck = StuckSink(watched.sink)
+    watched.sink = stuck
+    try:
+        assert stuck.entered.wait(WAIT_S)
+        h.run(STALL_S - 1)
+        assert "WATCHDOG=1" in h.messages()  # a hiccup is not a hang
+        h.run(1.5)
+        h.messages()
+        h.run(1.0)
+        assert "WATCHDOG=1" not in h.messages()  # systemd will restart us
+        assert h.service.health.get("audio").level is Level.DOWN
+    finally:
+        stuck.release.set()
+
+
+def test_listener_profile_with_consent_is_chosen_and_kept(harness) -> None:
+    profile = (
+        "id: L-0200\ngoal: relax\nsession_min: 5\ndefault: true\nbreathing_guide: true\n"
+        "consent:\n  given: true\n  date: 2024-01-01\n"
+    )
+    h = harness(listeners=profile)
+    h.service.start()
+    h.tap()
+    assert h.service.running.profile.id == "L-0200"
+    assert "L-0200" in h.service.status_line()
+    h.tap()
+    h.until(lambda: h.service.state is State.IDLE, "idle")
+    row = h.service.appliance.store.session(h.service.last_result.session_id)
+    assert row.listener_id == "L-0200"

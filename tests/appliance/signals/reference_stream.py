@@ -1,0 +1,245 @@
+"""Frozen reference for equivalence: PhysiologyStream exactly as it was before the speed work.
+
+tests/appliance/signals/test_signals_stream_equivalence.py runs this and the live
+appliance.signals.stream.PhysiologyStream on the same inputs and asserts that beats and window
+features agree, so features an affect model was trained on stay what it expects. Do not edit
+(except to freeze a dependency the live code changes).
+
+The original module docstring follows.
+
+Live physiology: sensor batches in, one WindowFeatures every `update_s` out.
+
+Memory is bounded and history is never re-processed:
+- PPG is resampled onto a uniform grid (NaN across gaps) held in a ring of window + overlap.
+  Beats are detected incrementally: each pass filters only the new data plus PPG_OVERLAP_S of
+  context, decides beats up to PPG_GUARD_S before the newest sample (their filter edge is not
+  settled yet), and drops any beat within the refractory period of one already found.
+- EDA arrives at any rate and is averaged onto a 4 Hz grid (a ring of one window).
+- RR intervals from a BLE strap are chained into beat times; they take precedence over PPG
+  beats when they cover enough of the window (an ECG strap times beats better than a PPG).
+
+The first minute: `update` returns None until FIRST_WINDOW_S have passed since the start
+(`now_start`, or the first data or update seen), then features over everything since the
+start, growing to `window_s`. A sensor with less than MIN_COVERED_S of data in the window gives
+NaN features and quality 0. Cardiac features lag the window's end by PPG_GUARD_S.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+
+import numpy as np
+
+from appliance.signals import windows
+from appliance.signals.buffers import IndexedRing, UniformResampler
+from appliance.signals.eda import EDA_FS_HZ
+from appliance.signals.features import WindowFeatures
+from appliance.signals.ppg import REFRACTORY_S, bandpass, detect_beats
+from drivers.sources import GsrBatch, PpgBatch
+
+FIRST_WINDOW_S = 20.0
+PPG_MAX_GAP_S = 0.25  # longer without a sample: a gap, never interpolated across a beat
+PPG_OVERLAP_S = 4.0  # context re-filtered before new data (the 0.5 Hz high-pass settles)
+PPG_GUARD_S = 1.5  # newest data whose beats wait for more context
+PPG_DETECT_EVERY_S = 10.0  # detect during pushes too, so the ring never outruns detection
+EDA_MAX_GAP_S = 1.0  # EDA changes slowly: interpolate across shorter holes
+STRAP_MAX_DRIFT_S = 2.0  # chained strap beat times this far from the clock: re-anchor, break
+BUFFER_MARGIN_S = 2.0
+PPG_CHANNELS = ("ir", "red")
+
+
+class PhysiologyStream:
+    def __init__(
+        self,
+        *,
+        window_s: float = 60.0,
+        update_s: float = 5.0,
+        ppg_fs: float = 100.0,
+        now_start: float | None = None,
+    ) -> None:
+        if window_s < FIRST_WINDOW_S:
+            raise ValueError(f"window_s must be at least {FIRST_WINDOW_S} s: {window_s}")
+        self.window_s = float(window_s)
+        self.update_s = float(update_s)
+        self.ppg_fs = float(ppg_fs)
+        self._start = now_start
+        self._last_update: float | None = None
+        ppg_span_s = window_s + PPG_OVERLAP_S + PPG_GUARD_S + PPG_DETECT_EVERY_S + BUFFER_MARGIN_S
+        self._ppg_resampler = UniformResampler(ppg_fs, PPG_MAX_GAP_S)
+        self._ppg = IndexedRing(math.ceil(ppg_span_s * ppg_fs))
+        self._beats: deque[int] = deque()  # absolute PPG grid indices, increasing
+        self._detected_until = 0  # beats before this grid index are final
+        self._eda_resampler = UniformResampler(EDA_FS_HZ, EDA_MAX_GAP_S, 0.5 / EDA_FS_HZ)
+        self._eda = IndexedRing(math.ceil((window_s + BUFFER_MARGIN_S) * EDA_FS_HZ))
+        self._strap: deque[tuple[float, float]] = deque()  # (beat time, RR s); NaN RR = break
+        self._strap_last_beat: float | None = None
+
+    # ---- input -------------------------------------------------------------------------
+
+    def push_ppg(self, batch: PpgBatch, channel: str = "ir") -> None:
+        """Add PPG samples. Both MAX30102 channels fall as blood volume rises: inverted here."""
+        if channel not in PPG_CHANNELS:
+            raise ValueError(f"unknown PPG channel {channel!r}; expected one of {PPG_CHANNELS}")
+        if len(batch) == 0:
+            return
+        self._note_data(float(batch.t[0]))
+        values = -np.asarray(getattr(batch, channel), dtype=float)
+        first, grid = self._ppg_resampler.push(batch.t, values, max_points=self._ppg.capacity)
+        self._ppg.extend(first, grid)
+        self._detected_until = max(self._detected_until, self._ppg.start_index)
+        if self._ppg.end_index - self._detected_until >= PPG_DETECT_EVERY_S * self.ppg_fs:
+            self._detect_new_beats()
+        while self._beats and self._beats[0] < self._ppg.start_index:
+            self._beats.popleft()
+
+    def push_gsr(self, batch: GsrBatch) -> None:
+        """Add skin conductance samples (µS, NaN = electrodes off) at whatever rate they come."""
+        if len(batch) == 0:
+            return
+        self._note_data(float(batch.t[0]))
+        first, grid = self._eda_resampler.push(
+            batch.t, batch.microsiemens, max_points=self._eda.capacity
+        )
+        self._eda.extend(first, grid)
+
+    def push_rr(self, t: float, rr_s: Sequence[float]) -> None:
+        """Add RR intervals (s) from one strap notification received at `t`, oldest first."""
+        rr = np.asarray(rr_s, dtype=float)
+        rr = rr[np.isfinite(rr) & (rr > 0)]
+        if rr.size == 0:
+            return
+        self._note_data(t - float(rr.sum()))
+        # The last interval ends at about `t`; chaining from the previous beat keeps the exact
+        # spacing a strap reports, while the clock catches drop-outs and notification delay.
+        chained = None if self._strap_last_beat is None else self._strap_last_beat + np.cumsum(rr)
+        if chained is not None and abs(chained[-1] - t) <= STRAP_MAX_DRIFT_S:
+            beats = chained
+        else:
+            beats = t - (rr.sum() - np.cumsum(rr))
+            if self._strap:
+                self._strap.append((float(beats[0]) - float(rr[0]), math.nan))
+        for beat, interval in zip(beats, rr, strict=True):
+            if self._strap_last_beat is None or beat > self._strap_last_beat:
+                self._strap.append((float(beat), float(interval)))
+                self._strap_last_beat = float(beat)
+        oldest = t - self.window_s - BUFFER_MARGIN_S
+        while self._strap and self._strap[0][0] < oldest:
+            self._strap.popleft()
+
+    # ---- output ------------------------------------------------------------------------
+
+    def update(self, now: float) -> WindowFeatures | None:
+        """Features for the window ending at `now`, or None when it is not time yet."""
+        if self._start is None:
+            self._start = now
+        if now - self._start < FIRST_WINDOW_S:
+            return None
+        if self._last_update is not None and now - self._last_update < self.update_s - 1e-9:
+            return None
+        self._last_update = now
+        window_s = min(self.window_s, now - self._start)
+        self._detect_new_beats()
+        cardiac = self._strap_features(now, window_s)
+        if cardiac is None:
+            cardiac = self._ppg_features(now, window_s)
+        eda = self._eda_features(now, window_s)
+        return WindowFeatures(
+            t_end=float(now),
+            window_s=float(window_s),
+            hr_bpm=cardiac.hr_bpm,
+            rmssd_ms=cardiac.rmssd_ms,
+            sdnn_ms=cardiac.sdnn_ms,
+            n_beats=cardiac.n_beats,
+            rr_corrected_share=cardiac.rr_corrected_share,
+            scl_us=eda.scl_us,
+            scl_slope_us_per_min=eda.scl_slope_us_per_min,
+            scr_per_min=eda.scr_per_min,
+            ppg_quality=cardiac.quality,
+            eda_quality=eda.quality,
+            breathing_rate_bpm=cardiac.breathing_rate_bpm,
+            pnn50_pct=cardiac.pnn50_pct,
+            lf_hf=cardiac.lf_hf,
+            scr_amplitude_us=eda.scr_amplitude_us,
+            scr_rise_time_s=eda.scr_rise_time_s,
+        )
+
+    def buffer_sizes(self) -> dict[str, int]:
+        """Lengths of every buffer the stream holds (health checks and tests)."""
+        return {
+            "ppg_grid": len(self._ppg),
+            "ppg_pending": self._ppg_resampler.pending,
+            "ppg_beats": len(self._beats),
+            "eda_grid": len(self._eda),
+            "eda_pending": self._eda_resampler.pending,
+            "strap_rr": len(self._strap),
+        }
+
+    def beat_times(self) -> np.ndarray:
+        """Times (s) of the PPG beats still held, oldest first."""
+        if self._ppg_resampler.t0 is None:
+            return np.empty(0)
+        return self._ppg_resampler.t0 + np.asarray(self._beats, dtype=float) / self.ppg_fs
+
+    # ---- internals ---------------------------------------------------------------------
+
+    def _note_data(self, t: float) -> None:
+        if self._start is None:
+            self._start = t
+
+    def _detect_new_beats(self) -> None:
+        fs = self.ppg_fs
+        end = self._ppg.end_index
+        decide_until = end - round(PPG_GUARD_S * fs)
+        if decide_until <= self._detected_until:
+            return
+        chunk_start = max(self._ppg.start_index, self._detected_until - round(PPG_OVERLAP_S * fs))
+        chunk = self._ppg.window(chunk_start, end)
+        refractory = round(REFRACTORY_S * fs)
+        for a, b in windows.finite_runs(chunk):
+            if b - a < windows.MIN_FINITE_RUN_S * fs:
+                continue
+            # A run closed by a gap will get no more data: its beats are final up to its end.
+            limit = decide_until if b == chunk.size else chunk_start + b
+            peaks = chunk_start + a + detect_beats(bandpass(chunk[a:b], fs), fs)
+            for p in peaks:
+                if not self._detected_until <= p < limit:
+                    continue
+                if not self._beats or p - self._beats[-1] >= refractory:
+                    self._beats.append(int(p))
+        self._detected_until = decide_until
+
+    def _ppg_features(self, now: float, window_s: float) -> windows.CardiacFeatures:
+        if self._ppg_resampler.t0 is None:
+            return windows.CardiacFeatures()
+        fs = self.ppg_fs
+        stop = math.floor(self._ppg_resampler.grid_index_at(now)) + 1
+        lag = int(np.clip(stop - self._detected_until, 0, round(PPG_GUARD_S * fs)))
+        stop -= lag
+        start = stop - round(window_s * fs)
+        grid = self._ppg.window(start, stop)
+        undecided = max(0, self._detected_until - start)
+        grid[undecided:] = np.nan  # beats there are not decided yet
+        beats = np.asarray(self._beats, dtype=np.int64)
+        beats = beats[(beats >= start) & (beats < stop)] - start
+        return windows.cardiac_from_ppg(grid, fs, beats)
+
+    def _strap_features(self, now: float, window_s: float) -> windows.CardiacFeatures | None:
+        if not self._strap:
+            return None
+        data = np.array(self._strap)
+        inside = (data[:, 0] > now - window_s) & (data[:, 0] <= now)
+        rr = data[inside, 1]
+        covered_s = float(np.nansum(rr))
+        if covered_s < windows.MIN_COVERED_S:
+            return None
+        coverage = min(1.0, covered_s / window_s)
+        return windows.cardiac_from_rr(rr, coverage, n_beats=int(np.count_nonzero(np.isfinite(rr))))
+
+    def _eda_features(self, now: float, window_s: float) -> windows.EdaFeatures:
+        if self._eda_resampler.t0 is None:
+            return windows.EdaFeatures()
+        stop = math.floor(self._eda_resampler.grid_index_at(now)) + 1
+        start = stop - round(window_s * EDA_FS_HZ)
+        return windows.eda_window(self._eda.window(start, stop), EDA_FS_HZ)
