@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from appliance.clock import Clock
 from appliance.config import Config
+from appliance.music.calibration import load_calibration, master_cap_dbfs
+from appliance.music.engine import MusicEngine
+from appliance.music.library import Library
 from appliance.music.mixer import Mixer
 from appliance.music.render import FluidSynthRenderer
 from appliance.prerender import RenderAhead, opening_state
 from appliance.records import SessionRecords
 from appliance.sensors import Sensors
+from appliance.sequencer.adaptive import AdaptiveSequencer
 from appliance.sequencer.decision import Decision
-from appliance.sequencer.rules import RuleSequencer
+from appliance.sequencer.factory import make_sequencer
+from appliance.sequencer.personal import LibraryTracks
 from appliance.session import RENDER_MARGIN_S, Session, SessionPlan, SessionStatus
 from appliance.signals.stream import PhysiologyStream
 from appliance.simulate.listener import VirtualListener
@@ -46,7 +51,7 @@ class Appliance:
     config: Config
     clock: Clock
     store: Store
-    renderer: FluidSynthRenderer | RenderAhead
+    renderer: MusicEngine | RenderAhead
     listener: VirtualListener | None = None  # behind the emulators, in emulated mode
 
     def open_sensors(self, *, hr: BleHeartRateSource | None = None) -> Sensors:
@@ -66,23 +71,38 @@ class Appliance:
             return profile.goal, profile.for_sequencer().session_s(self.config.session.length_min)
         return self.config.session.goal, self.config.session.length_min * 60.0
 
-    def make_sequencer(self, goal: str, session_s: float) -> RuleSequencer:
-        cfg = self.config.session
-        return RuleSequencer(
-            goal=goal,
-            session_s=session_s,
-            # A listener's short session keeps some music after its calibration.
-            calibration_s=min(cfg.calibration_min * 60.0, session_s / 2),
-            segment_s=cfg.segment_min * 60.0,
+    def make_sequencer(
+        self,
+        profile: ListenerProfile | None = None,
+        listener_id: str | None = None,
+        *,
+        goal: str | None = None,
+    ) -> AdaptiveSequencer:
+        """The rule-plus-bandit sequencer; it learns only for a known, consenting listener."""
+        settings = asdict(profile.for_sequencer()) if profile is not None else {}
+        if goal is not None:
+            settings["goal"] = goal
+        library = None
+        if listener_id is not None:
+            library = LibraryTracks(
+                Library.in_state_dir(Path(self.config.device.state_dir)), listener_id
+            )
+        return make_sequencer(
+            self.config,
+            listener_profile=settings,
+            store=self.store,
+            listener_id=listener_id,
+            library=library,
         )
 
     def prepare_opening(self, profile: ListenerProfile | None = None) -> bool:
         """Render the next session's first segment ahead (when the renderer can)."""
         if not isinstance(self.renderer, RenderAhead):
             return False
-        goal, session_s = self.plan_for(profile)
+        sequencer = self.make_sequencer(profile)
+        session_s = sequencer.session_s
         try:
-            decision = self.make_sequencer(goal, session_s).next(opening_state(session_s))
+            decision = sequencer.next(opening_state(session_s))
         except Exception:  # a sequencer that needs more than the opening state: no harm
             log.debug("no render-ahead: the sequencer's opening is unknown", exc_info=True)
             return False
@@ -110,24 +130,31 @@ class Appliance:
         profile: ListenerProfile | None = None,
         keep_data: bool = True,
         on_decision: Callable[[Decision, float], None] | None = None,
+        on_alert: Callable[[str], None] | None = None,
+        on_breathing: Callable[[float | None], None] | None = None,
     ) -> Session:
         """A session ready to run. With `profile` its goal, length and constraint apply, and
         its consent decides what is kept; `keep_data=False` keeps only the anonymous outcome.
         """
         cfg = self.config
-        profile_goal, session_s = self.plan_for(profile)
-        goal = goal or profile_goal
         if profile is not None:
             listener_id = profile.id
             keep_data = keep_data and profile.keeps_data
         if not keep_data:
             listener_id = None
-        sequencer = self.make_sequencer(goal, session_s)
-        plan = SessionPlan(listener_id, goal, session_s, sequencer.calibration_s)
+        sequencer = self.make_sequencer(profile, listener_id, goal=goal)
+        plan = SessionPlan(
+            listener_id, sequencer.profile.goal, sequencer.session_s, sequencer.calibration_s
+        )
         mixer = Mixer(
             sample_rate=sink.sample_rate,
             crossfade_s=cfg.audio.crossfade_s,
-            max_level_dbfs=cfg.audio.max_level_dbfs,
+            # The configured cap, lowered further by the calibrated SPL limit when measured.
+            max_level_dbfs=master_cap_dbfs(
+                cfg.audio.max_level_dbfs,
+                cfg.audio.max_spl_db,
+                load_calibration(Path(cfg.device.state_dir)),
+            ),
             volume_db=cfg.audio.start_volume_db,
         )
         stream = PhysiologyStream(
@@ -157,6 +184,8 @@ class Appliance:
             store=SessionRecords(self.store, keep_data=keep_data),
             on_segment=on_segment,
             on_status=on_status,
+            on_alert=on_alert,
+            on_breathing=on_breathing,
         )
 
     def close(self) -> None:
@@ -177,10 +206,13 @@ def build(
         from appliance.simulate.listener import demo_listener
 
         listener = demo_listener()
-    renderer = FluidSynthRenderer(
-        Path(config.music.soundfont),
-        sample_rate=config.audio.sample_rate,
-        polyphony=config.music.polyphony,
+    renderer = MusicEngine(
+        FluidSynthRenderer(
+            Path(config.music.soundfont),
+            sample_rate=config.audio.sample_rate,
+            polyphony=config.music.polyphony,
+        ),
+        Library.in_state_dir(Path(config.device.state_dir)),
     )
     store = Store(Path(config.device.state_dir) / DB_NAME)
     wrapped = RenderAhead(renderer) if render_ahead else renderer

@@ -102,8 +102,8 @@ def run_demo(out: Path, *, minutes: float = 20.0, goal: str = "relax", seed: int
     for key, value in result.summary.items():
         print(f"  {key:<16} {value}")
     print(
-        f"  true arousal     {listener.true_arousal(0.0):.2f} → "
-        f"{listener.true_arousal(clock.now()):.2f} (the virtual listener's hidden state)"
+        f"  true arousal     start {truth[0]:.2f}, lowest {min(truth):.2f}, end {truth[-1]:.2f} "
+        "(the virtual listener's hidden state, for comparison)"
     )
     print(f"Wrote {out / 'session.wav'}, {report} and {out / DB_NAME}")
     return 0

@@ -189,7 +189,8 @@ class Service:
         elif self.state is State.SESSION and self.running is not None:
             log.info("button: stop the session")
             self.state = State.STOPPING
-            self.running.session.request_stop("stopped")
+            # The listener's own stop: it counts against the music that was playing.
+            self.running.session.request_stop("stopped", by_listener=True)
 
     def double_press(self) -> None:
         if self.state is State.SESSION and self.running is not None:
@@ -267,6 +268,7 @@ class Service:
             keep_data=keep,
             on_status=self._on_status,
             on_decision=lambda decision, _t: self._events.put(("decision", decision)),
+            on_alert=lambda why: self._events.put(("alert", why)),
         )
         who = profile.id if profile is not None else "anonymous"
         log.info("session for %s (%s); sensors: %s", who, why, ", ".join(sensors.present()))
@@ -311,12 +313,14 @@ class Service:
                 return
             if kind == "decision":
                 self._on_decision(payload)
+            elif kind == "alert":  # the safety guard stopped the session: staff are needed
+                log.warning("staff alert: %s", payload)
+                self._raise_alert(mixer=self.running.session.mixer if self.running else None)
             else:
                 self._on_session_end(payload if kind == "ended" else None)
 
     def _on_decision(self, decision) -> None:
-        if decision.alert:
-            self._raise_alert(mixer=self.running.session.mixer if self.running else None)
+        # Alerts arrive through the session's on_alert, whatever raised them.
         period = decision.extra.get("breathing_period_s")
         running = self.running
         guide = running is not None and running.profile is not None

@@ -10,7 +10,6 @@ training data. The model still runs; its confidence is lowered and the session r
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,5 +76,3 @@ class DriftMonitor:
     @property
     def running_sd(self) -> np.ndarray:
         return np.sqrt(np.maximum(self._var, 0.0))
-
-

@@ -22,7 +22,9 @@ MIN_LABELLED_SHARE = 0.5  # a window with fewer labelled seconds than this gets 
 STRESS_SHARE = 0.5  # a window is "stress" when at least this share of its labelled seconds is
 
 
-def per_second_from_intervals(rows: list[tuple[float, float, int]], duration_s: float) -> np.ndarray:
+def per_second_from_intervals(
+    rows: list[tuple[float, float, int]], duration_s: float
+) -> np.ndarray:
     """Per-second labels (NaN = unlabelled) from (start_s, end_s, label) intervals."""
     n = max(0, math.ceil(duration_s))
     labels = np.full(n, np.nan)

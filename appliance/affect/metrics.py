@@ -54,7 +54,7 @@ def summary(y: np.ndarray, score: np.ndarray, threshold: float) -> dict[str, flo
         "balanced_accuracy": balanced_accuracy(y, pred),
         "macro_f1": macro_f1(y, pred),
         "auroc": auroc(y, score),
-        "n_windows": int(len(y)),
+        "n_windows": len(y),
         "stress_share": float(np.mean(np.asarray(y).astype(bool))) if len(y) else math.nan,
     }
 
@@ -118,7 +118,9 @@ def report(subjects: list[tuple[np.ndarray, np.ndarray]], threshold: float, seed
     return {
         "n_subjects": len(subjects),
         **pooled,
-        "per_subject": {k: dict(zip(("mean", "sd"), mean_sd(v), strict=True)) for k, v in each.items()},
+        "per_subject": {
+            k: dict(zip(("mean", "sd"), mean_sd(v), strict=True)) for k, v in each.items()
+        },
         "ci95": {k: list(v) for k, v in subject_bootstrap_ci(subjects, threshold, seed).items()},
         "majority_baseline": {
             "class": int(majority),

@@ -2,9 +2,9 @@
 
 Inputs are the session's WindowFeatures, in order, and the listener's calibration windows.
 Each window becomes a few deviations from the listener's own calibration baseline (people
-differ far more from each other than a session moves them), then temporal context: the recent
-mean and the change over the last minutes, because stress builds and fades over minutes while
-one window is noisy. Missing values (no sensor, poor signal) become 0, i.e. "as at baseline".
+differ far more from each other than a session moves them), then temporal context: the same
+deviations as they were over the last five minutes. Missing values (no sensor, poor signal)
+become 0, i.e. "as at baseline".
 """
 
 from __future__ import annotations
@@ -30,17 +30,15 @@ BASE_FEATURES = (
     "scl_slope_rel",  # SCL slope per minute over (baseline SCL + floor)
     "scr_delta_per_min",  # SCR rate − baseline SCR rate
 )
-MEAN_SPAN_S = 180.0  # the recent mean covers this much of the past
-CHANGE_LAG_S = 120.0  # the change is against the window this long ago
-HISTORY_S = max(MEAN_SPAN_S, CHANGE_LAG_S) + 30.0
+# Temporal context: the same features as they were this long ago (s). Stress builds and fades
+# over minutes while one window is noisy; the recent course tells onset from a passing blip.
+LAGS_S = (0, 30, 60, 90, 120, 180, 240, 300)
+LAG_TOLERANCE_S = 15.0  # the window ending closest to (now − lag), if this close
+HISTORY_S = max(LAGS_S) + LAG_TOLERANCE_S
 
 
 def feature_names() -> tuple[str, ...]:
-    return (
-        tuple(BASE_FEATURES)
-        + tuple(f"{n}_mean{MEAN_SPAN_S:.0f}s" for n in BASE_FEATURES)
-        + tuple(f"{n}_change{CHANGE_LAG_S:.0f}s" for n in BASE_FEATURES)
-    )
+    return tuple(f"{n}@{lag}s" if lag else n for lag in LAGS_S for n in BASE_FEATURES)
 
 
 FEATURE_NAMES = feature_names()
@@ -79,7 +77,11 @@ def _median(values) -> float:
 
 
 def _log_ratio(value: float, base: float, floor: float = 0.0) -> float:
-    if not (math.isfinite(value) and math.isfinite(base)) or value + floor <= 0 or base + floor <= 0:
+    if (
+        not (math.isfinite(value) and math.isfinite(base))
+        or value + floor <= 0
+        or base + floor <= 0
+    ):
         return math.nan
     return math.log((value + floor) / (base + floor))
 
@@ -112,28 +114,25 @@ class ContextFeatures:
 
     def push(self, w: WindowFeatures) -> np.ndarray:
         """The full input vector (len(FEATURE_NAMES), float32, no NaN) for window `w`."""
-        current = window_vector(w, self.baseline)
         t = float(w.t_end)
-        self._history.append((t, current))
+        self._history.append((t, window_vector(w, self.baseline)))
         while self._history and self._history[0][0] < t - HISTORY_S:
             self._history.popleft()
-        recent = np.array([v for tt, v in self._history if tt > t - MEAN_SPAN_S - 1e-6])
-        with np.errstate(all="ignore"):
-            counts = np.isfinite(recent).sum(axis=0)
-            mean = np.where(counts > 0, np.nansum(recent, axis=0) / np.maximum(counts, 1), np.nan)
-        past = self._at(t - CHANGE_LAG_S)
-        change = current - past if past is not None else np.full_like(current, np.nan)
-        out = np.concatenate([current, mean, change])
-        return np.nan_to_num(out, nan=0.0).astype(np.float32)
+        parts = []
+        for lag in LAGS_S:
+            past = self._at(t - lag)
+            parts.append(past if past is not None else np.full(len(BASE_FEATURES), np.nan))
+        return np.nan_to_num(np.concatenate(parts), nan=0.0).astype(np.float32)
 
     def _at(self, t: float) -> np.ndarray | None:
-        """The vector of the window ending closest to `t` (within half a lag), if any."""
-        best = None
-        best_dt = CHANGE_LAG_S / 2
-        for tt, v in self._history:
+        """The vector of the window ending closest to `t`, if within LAG_TOLERANCE_S."""
+        best, best_dt = None, LAG_TOLERANCE_S + 1e-9
+        for tt, v in reversed(self._history):
             dt = abs(tt - t)
-            if dt <= best_dt:
+            if dt < best_dt:
                 best, best_dt = v, dt
+            elif tt < t:
+                break
         return best
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -43,14 +44,21 @@ class SubjectWindows:
 
 def discover_subjects(root: Path) -> list[Path]:
     """Every folder below `root` (or root itself) holding BVP.csv and EDA.csv, sorted."""
-    root = Path(root)
-    found = {p.parent for p in root.rglob("BVP.csv") if (p.parent / "EDA.csv").exists()}
+    found = [d for d, files in _walk(root) if "BVP.csv" in files and "EDA.csv" in files]
     return sorted(found, key=lambda p: str(p))
 
 
 def find_stress_predict_labels(root: Path) -> Path | None:
-    hits = sorted(Path(root).rglob(STRESS_PREDICT_LABELS))
+    hits = sorted(
+        d / STRESS_PREDICT_LABELS for d, files in _walk(root) if STRESS_PREDICT_LABELS in files
+    )
     return hits[0] if hits else None
+
+
+def _walk(root: Path):
+    """(folder, file names) below root, following symlinked folders (shared data often is)."""
+    for dirpath, _, filenames in os.walk(Path(root), followlinks=True):
+        yield Path(dirpath), set(filenames)
 
 
 def subject_number(folder: Path) -> int | None:
@@ -155,6 +163,6 @@ def _cache_key(folder: Path, settings: ReplaySettings) -> str:
     for name in ("BVP.csv", "EDA.csv"):
         h.update(hashlib.sha256((folder / name).read_bytes()).digest())
     signals = Path(__file__).resolve().parents[1] / "signals"
-    for src in sorted(signals.glob("*.py")) + [Path(__file__).with_name("replay.py")]:
+    for src in [*sorted(signals.glob("*.py")), Path(__file__).with_name("replay.py")]:
         h.update(src.read_bytes())
     return h.hexdigest()[:16]

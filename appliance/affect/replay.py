@@ -55,7 +55,9 @@ def _rational(ratio: float, max_denominator: int = 1000) -> tuple[int, int]:
     return f.numerator, f.denominator
 
 
-def replay_e4(recording: E4Recording, settings: ReplaySettings | None = None) -> list[WindowFeatures]:
+def replay_e4(
+    recording: E4Recording, settings: ReplaySettings | None = None
+) -> list[WindowFeatures]:
     """The stream's WindowFeatures for a whole E4 recording, times in seconds from its start.
 
     The E4 stores BVP with blood volume down (see E4Recording.bvp_blood_volume_up); the stream

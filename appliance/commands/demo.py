@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from appliance.sequencer.arcs import GOALS
+
 NAME = "demo"
 HELP = "run a simulated session end to end on emulated hardware"
 
@@ -12,7 +14,7 @@ HELP = "run a simulated session end to end on emulated hardware"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder")
     p.add_argument("--minutes", type=float, default=20.0, help="session length (default 20)")
-    p.add_argument("--goal", choices=("relax", "sleep"), default="relax")
+    p.add_argument("--goal", choices=GOALS, default="relax")
     p.add_argument("--seed", type=int, default=0, help="the virtual listener's seed")
 
 

@@ -21,6 +21,7 @@ from appliance.config.validators import (
     Text,
 )
 from appliance.config.yamlwrite import HexInt
+from appliance.sequencer.arcs import GOALS  # the arcs define which goals exist
 
 # MAX30102 register settings (datasheet: SPO2_CONFIG SR[4:2], LED_PW[1:0], ADC_RGE[6:5]).
 MAX30102_SAMPLE_RATES_SPS = (50, 100, 200, 400, 800, 1000, 1600, 3200)
@@ -102,7 +103,7 @@ SCHEMA: Mapping[str, Option] = {
     "music.soundfont": _ABSOLUTE_PATH,
     "music.polyphony": Option(Int(8, 256)),
     "music.render_ahead_s": Option(Float(1.0, 600.0)),
-    "session.goal": Option(OneOf(("relax", "sleep"))),
+    "session.goal": Option(OneOf(GOALS)),
     "session.length_min": Option(Float(2.0, 180.0)),
     "session.calibration_min": Option(Float(0.5, 30.0)),
     "session.segment_min": Option(Float(0.5, 30.0)),

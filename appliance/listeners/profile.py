@@ -18,11 +18,10 @@ from appliance.config.errors import ConfigError, Problem
 from appliance.config.validators import BleAddressList, Bool, FilePath, Float, OneOf
 from appliance.config.yamlread import read_yaml_file
 from appliance.listeners.schedule import ScheduleSlot, parse_slot
+from appliance.sequencer.arcs import GOALS
 from appliance.sequencer.profile import CONSTRAINTS, MAX_SESSION_MIN, MIN_SESSION_MIN
 from appliance.sequencer.profile import ListenerProfile as SequencerProfile
 from appliance.store.rows import check_listener_id
-
-GOALS = ("relax", "sleep")
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,10 @@ class AdaptiveSequencer:
         self.rewards: list[tuple[str, float]] = []  # (arm key, reward) as learned
 
     # --- the seam -------------------------------------------------------------------------
+    @property
+    def calibration_s(self) -> float:
+        return self.rules.calibration_s
+
     def next(self, state: SequencerState) -> Decision:
         if self.guard.stopped and self._last is not None and self._last.alert:
             decision = self._last

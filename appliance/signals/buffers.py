@@ -190,3 +190,96 @@ class UniformResampler:
         bad = (span > self.max_gap_s) | (span <= 0) | (g < tt[prev]) | (g > tt[nxt])
         out = np.where(bad, np.nan, out)
         return np.where(exact, vv[nxt], out)
+
+
+class DeferredGrid:
+    """A UniformResampler feeding an IndexedRing, with the resampling deferred.
+
+    A push only queues the samples and advances the ring's predicted indices (plain float
+    arithmetic, the resampler's own rule), so a sensor's many small batches cost one resampling
+    pass when the values are next read. The result is the same as resampling every batch: each
+    grid value depends only on the samples around it, never on how they were batched.
+    """
+
+    def __init__(self, fs: float, max_gap_s: float, capacity: int, half_bin_s: float = 0.0) -> None:
+        self.resampler = UniformResampler(fs, max_gap_s, half_bin_s)
+        self.ring = IndexedRing(capacity)
+        self.capacity = self.ring.capacity
+        self._queue_t: list[np.ndarray] = []
+        self._queue_v: list[np.ndarray] = []
+        self._queued = 0
+        self._newest = -math.inf
+        self._next_k = 0  # the resampler's next grid index, predicted
+        self._n = 0  # the ring's length, predicted
+        self.end_index = 0  # the ring's end index, predicted
+        self.t0: float | None = None
+
+    @property
+    def start_index(self) -> int:
+        return self.end_index - self._n
+
+    def push(self, t: np.ndarray, v: np.ndarray) -> None:
+        """Queue float64 samples. The arrays are kept, not copied: pass ones nobody reuses."""
+        if t.size == 0:
+            return
+        if self.t0 is None:
+            self.t0 = float(t[0])
+        self._queue_t.append(t)
+        self._queue_v.append(v)
+        self._queued += t.size
+        self._newest = max(self._newest, float(t.max()))
+        half_bin, fs = self.resampler.half_bin_s, self.resampler.fs
+        last_k = math.floor((self._newest - half_bin - self.t0) * fs + 1e-9)
+        first_k = max(self._next_k, last_k + 1 - self.capacity)
+        if last_k < first_k:
+            self._predict_extend(self._next_k, 0)
+        else:
+            self._predict_extend(first_k, last_k + 1 - first_k)
+            self._next_k = last_k + 1
+        if self._queued > self.capacity:  # bounded memory whatever the read cadence
+            self.flush()
+
+    def _predict_extend(self, first: int, count: int) -> None:
+        """IndexedRing.extend's bookkeeping of indices, without the values."""
+        if self._n == 0:
+            self.end_index = first
+        if first < self.end_index:
+            count = max(0, count - (self.end_index - first))
+            first = self.end_index
+        gap = first - self.end_index
+        if gap >= self.capacity:
+            self._n, self.end_index = 0, first
+            gap = 0
+        self.end_index += gap + count
+        self._n = min(self.capacity, self._n + gap + count)
+
+    def flush(self) -> None:
+        """Resample everything queued into the ring."""
+        if not self._queue_t:
+            return
+        t = self._queue_t[0] if len(self._queue_t) == 1 else np.concatenate(self._queue_t)
+        v = self._queue_v[0] if len(self._queue_v) == 1 else np.concatenate(self._queue_v)
+        self._queue_t, self._queue_v, self._queued = [], [], 0
+        first, grid = self.resampler.push(t, v, max_points=self.capacity)
+        self.ring.extend(first, grid)
+        # The prediction mirrors both; the ring is the truth should they ever disagree.
+        self.end_index, self._n = self.ring.end_index, len(self.ring)
+
+    def __len__(self) -> int:
+        self.flush()
+        return len(self.ring)
+
+    @property
+    def pending(self) -> int:
+        self.flush()
+        return self.resampler.pending
+
+    def window(self, start: int, stop: int) -> np.ndarray:
+        """Values for absolute grid indices [start, stop), NaN where not held (a copy)."""
+        self.flush()
+        return self.ring.window(start, stop)
+
+    def grid_index_at(self, t: float) -> float:
+        if self.t0 is None:
+            raise ValueError("no sample yet: the grid has no origin")
+        return (t - self.t0) * self.resampler.fs

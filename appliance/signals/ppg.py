@@ -17,6 +17,11 @@ from functools import lru_cache
 import numpy as np
 from scipy import signal
 
+try:  # the compiled kernel behind scipy.signal.sosfilt (private, hence the fallback)
+    from scipy.signal._sosfilt import _sosfilt as _sosfilt_kernel
+except ImportError:  # pragma: no cover - depends on the SciPy build
+    _sosfilt_kernel = None
+
 BANDPASS_LO_HZ = 0.5  # below: respiration, posture and perfusion drift
 BANDPASS_HI_HZ = 8.0  # above: noise; the systolic upstroke lives well below 8 Hz
 BANDPASS_ORDER = 2  # per band edge; sosfiltfilt doubles the effective order
@@ -29,6 +34,7 @@ MIN_BLOCK_S = 0.08  # narrower blocks are noise (Elgendi uses W1; fast, small be
 BLOCK_PEAK_PROMINENCE = 0.5  # a second peak in one block: at least this share of its range
 REFINE_HALF_S = 0.05  # search this far either side of a block's maximum when refining
 MIN_DETECT_S = 2.0  # shorter signals carry no usable beat
+MAX_CACHED_COUNT_SIZE = 4096  # samples: the stream's chunks are cached, whole recordings not
 
 
 def bandpass(
@@ -54,9 +60,24 @@ def zero_phase(sos: np.ndarray, zi: np.ndarray, x: np.ndarray) -> np.ndarray:
     initial conditions computed once per design instead of on every call."""
     pad = min(3 * (2 * len(sos) + 1), x.size - 1)
     ext = np.concatenate((2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2 : -pad - 2 : -1]))
-    y, _ = signal.sosfilt(sos, ext, zi=zi * ext[0])
-    y, _ = signal.sosfilt(sos, y[::-1], zi=zi * y[-1])
+    y = sosfilt_1d(sos, zi * ext[0], ext)
+    y = sosfilt_1d(sos, zi * y[-1], y[::-1])
     return y[::-1][pad : pad + x.size]
+
+
+def sosfilt_1d(sos: np.ndarray, zi: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """scipy.signal.sosfilt(sos, x, zi=zi)[0] for a 1-D float64 `x`, bit for bit.
+
+    The live stream filters short chunks many times a minute, where the public function's
+    argument checks and axis shuffling cost more than the filtering; this calls the same
+    compiled kernel directly when this SciPy has it.
+    """
+    if _sosfilt_kernel is None:
+        return signal.sosfilt(sos, x, zi=zi)[0]
+    out = np.array(x, dtype=float, order="C", ndmin=2)  # filtered in place
+    state = np.array(zi, dtype=float, order="C", ndmin=3)
+    _sosfilt_kernel(sos, out, state)
+    return out[0]
 
 
 @lru_cache(maxsize=16)
@@ -70,10 +91,23 @@ def _bandpass_sos(fs: float, lo_hz: float, hi_hz: float) -> tuple[np.ndarray, np
 def _moving_average(y: np.ndarray, width: int) -> np.ndarray:
     """Centred moving average, same length as `y`, edges averaged over what exists."""
     width = max(1, int(width))
-    kernel = np.ones(width)
-    total = np.convolve(y, kernel, mode="same")
-    count = np.convolve(np.ones_like(y), kernel, mode="same")
-    return total / count
+    total = np.convolve(y, np.ones(width), mode="same")
+    if y.size > MAX_CACHED_COUNT_SIZE:
+        return total / _count_of_averages(y.size, width)
+    return total / _cached_count_of_averages(y.size, width)
+
+
+def _count_of_averages(size: int, width: int) -> np.ndarray:
+    """How many samples each centred average spans (fewer at the edges)."""
+    return np.convolve(np.ones(size), np.ones(width), mode="same")
+
+
+@lru_cache(maxsize=64)
+def _cached_count_of_averages(size: int, width: int) -> np.ndarray:
+    """The stream's detection chunks come in a handful of lengths: counted once per length."""
+    count = _count_of_averages(size, width)
+    count.flags.writeable = False
+    return count
 
 
 def _blocks_of_interest(above: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,6 +143,25 @@ def _block_peaks(segment: np.ndarray, refractory: int) -> np.ndarray:
     return np.union1d(candidates, [top]).astype(np.int64)
 
 
+def _all_block_peaks(
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, refractory: int
+) -> np.ndarray:
+    """_block_peaks of every block (unordered). Blocks no wider than the refractory period, nearly
+    all of them, hold one peak: their maxima are found at once; the few wider ones one by one."""
+    widths = ends - starts
+    narrow = widths <= refractory
+    found = []
+    if np.any(narrow):
+        s, w = starts[narrow], widths[narrow]
+        # Each row repeats its block's last sample past its end: argmax takes the first
+        # occurrence, so the repeats never move it.
+        idx = s[:, None] + np.minimum(np.arange(int(w.max()))[None, :], (w - 1)[:, None])
+        found.append(idx[np.arange(idx.shape[0]), np.argmax(x[idx], axis=1)])
+    for a, b in zip(starts[~narrow], ends[~narrow], strict=True):
+        found.append(a + _block_peaks(x[a:b], refractory))
+    return np.concatenate(found).astype(np.int64)
+
+
 def detect_beats(x: np.ndarray, fs: float) -> np.ndarray:
     """Indices of systolic peaks in a band-passed, blood-volume-up PPG sampled at `fs`.
 
@@ -128,9 +181,7 @@ def detect_beats(x: np.ndarray, fs: float) -> np.ndarray:
     if starts.size == 0:
         return np.empty(0, dtype=np.int64)
     refractory = max(1, round(REFRACTORY_S * fs))
-    peaks = np.concatenate(
-        [s + _block_peaks(x[s:e], refractory) for s, e in zip(starts, ends, strict=True)]
-    )
+    peaks = _all_block_peaks(x, starts, ends, refractory)
     peaks = refine_peaks(x, peaks, round(REFINE_HALF_S * fs))
     peaks = np.unique(peaks)  # sorted; refinement may have merged neighbours
     return _enforce_refractory(peaks, x[peaks], refractory)

@@ -73,7 +73,10 @@ def beats_ok(filtered: np.ndarray, fs: float, beats: np.ndarray) -> np.ndarray:
         return np.zeros(beats.size, dtype=bool)
     corr = beat_correlations(filtered, fs, beats)
     lookback = round(PPG_TEMPLATE_BEFORE_S * fs)
-    troughs = np.array([filtered[max(0, b - lookback) : b + 1].min() for b in beats])
+    # Each beat's trough: the minimum over the lookback before it (indices before the start
+    # clamp to sample 0, which that window holds anyway).
+    span = np.clip(beats[:, None] + np.arange(-lookback, 1)[None, :], 0, None)
+    troughs = filtered[span].min(axis=1)
     amplitude = filtered[beats] - troughs
     typical = float(np.median(amplitude))
     lo, hi = BEAT_AMPLITUDE_RANGE
@@ -82,8 +85,11 @@ def beats_ok(filtered: np.ndarray, fs: float, beats: np.ndarray) -> np.ndarray:
     return ok_amplitude & ok_shape
 
 
-def ppg_quality(x: np.ndarray, fs: float, beats: np.ndarray) -> float:
-    """Quality of a PPG window `x` (as read, blood-volume-up, finite) given its beat indices."""
+def ppg_quality(
+    x: np.ndarray, fs: float, beats: np.ndarray, filtered: np.ndarray | None = None
+) -> float:
+    """Quality of a PPG window `x` (as read, blood-volume-up, finite) given its beat indices;
+    `filtered` is ppg.bandpass(x, fs) when the caller already has it."""
     x = np.asarray(x, dtype=float)
     beats = np.asarray(beats, dtype=np.int64)
     if x.size < fs or not np.all(np.isfinite(x)):
@@ -95,7 +101,7 @@ def ppg_quality(x: np.ndarray, fs: float, beats: np.ndarray) -> float:
     if beats.size < PPG_MIN_BEATS or not PPG_MIN_HR_BPM <= rate <= PPG_MAX_HR_BPM:
         return 0.0
     clip_factor = max(0.0, 1.0 - _clip_share(x) / PPG_MAX_CLIP_SHARE)
-    corr = _template_correlation(bandpass(x, fs), fs, beats)
+    corr = _template_correlation(bandpass(x, fs) if filtered is None else filtered, fs, beats)
     corr_factor = np.clip((corr - PPG_CORR_FLOOR) / (PPG_CORR_GOOD - PPG_CORR_FLOOR), 0.0, 1.0)
     return float(clip_factor * corr_factor)
 

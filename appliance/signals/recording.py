@@ -47,13 +47,14 @@ def analyse_recording(
     out: list[WindowFeatures] = []
     n_batches = int(np.ceil(duration_s / BATCH_S))
     per_step = max(1, round(step_s / BATCH_S))
+    held = np.empty(0)
     for i in range(n_batches):
         t_batch, t_next = i * BATCH_S, (i + 1) * BATCH_S
         a, b = round(t_batch * ppg_fs), min(ppg.size, round(t_next * ppg_fs))
         if b > a:
-            t = np.arange(a, b) / ppg_fs
             # The stream takes sensor polarity (inverted, like the MAX30102 IR channel).
-            stream.push_ppg(PpgBatch(t, -ppg[a:b], -ppg[a:b]))
+            sensor = -ppg[a:b]
+            stream.push_ppg(PpgBatch(np.arange(a, b) / ppg_fs, sensor, sensor))
         a, b = round(t_batch * eda_fs), min(eda.size, round(t_next * eda_fs))
         if b > a:
             stream.push_gsr(GsrBatch(np.arange(a, b) / eda_fs, eda[a:b]))
@@ -61,7 +62,9 @@ def analyse_recording(
             features = stream.update(t_next)
             if features is not None:
                 out.append(features)
-        held = stream.beat_times()
+        previous, held = held, stream.beat_times()
+        if held is previous:  # unchanged since the last batch: nothing new
+            continue
         new = held[held > last_beat]
         if new.size:
             beats.append(new)

@@ -16,6 +16,7 @@ physiological range afterwards is rejected (NaN); nothing is ever invented acros
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,12 +56,28 @@ class RrCorrection:
 def _rolling(x: np.ndarray, width: int) -> np.ndarray:
     """Centred windows of `x`, edge values repeated, shape (len(x), width) (width odd)."""
     half = width // 2
-    return sliding_window_view(np.pad(x, half, mode="edge"), width)
+    padded = np.concatenate((np.full(half, x[0]), x, np.full(half, x[-1])))
+    return sliding_window_view(padded, width)
+
+
+def _row_percentile(sorted_rows: np.ndarray, share: float) -> np.ndarray:
+    """np.percentile(rows, 100 * share, axis=1) (its default linear method, the same float
+    operations) of rows already sorted: one sort serves both quartiles, and the stream calls
+    this too often for np.percentile's own overhead."""
+    last = sorted_rows.shape[1] - 1
+    virtual = last * share
+    below = min(math.floor(virtual), last)
+    a, b = sorted_rows[:, below], sorted_rows[:, min(below + 1, last)]
+    gamma = virtual - below
+    if gamma >= 0.5:
+        return b - (b - a) * (1 - gamma)
+    return a + (b - a) * gamma
 
 
 def _threshold(x: np.ndarray, width: int) -> np.ndarray:
     width = min(width, (x.size // 2) * 2 + 1)
-    q1, q3 = np.percentile(_rolling(np.abs(x), width), [25, 75], axis=1)
+    rows = np.sort(_rolling(np.abs(x), width), axis=1)
+    q1, q3 = _row_percentile(rows, 0.25), _row_percentile(rows, 0.75)
     return np.maximum(ALPHA * (q3 - q1) / 2, MIN_THRESHOLD_S)
 
 
@@ -81,7 +98,8 @@ def classify(rr: np.ndarray) -> dict[str, list[int]]:
         drrs > 0, np.maximum(prev_, next_), np.where(drrs < 0, np.minimum(prev_, next_), 0)
     )
     s22 = np.where(drrs >= 0, np.minimum(next_, next2), np.maximum(next_, next2))
-    medrr = np.median(_rolling(rr, min(MEDIAN_WIDTH, (n // 2) * 2 + 1)), axis=1)
+    median_width = min(MEDIAN_WIDTH, (n // 2) * 2 + 1)  # odd: the median is the middle value
+    medrr = np.sort(_rolling(rr, median_width), axis=1)[:, median_width // 2]
     mrrs = rr - medrr
     mrrs[mrrs < 0] *= 2
     th2 = _threshold(mrrs, THRESHOLD_WIDTH)

@@ -6,6 +6,9 @@ Memory is bounded and history is never re-processed:
   context, decides beats up to PPG_GUARD_S before the newest sample (their filter edge is not
   settled yet), and drops any beat within the refractory period of one already found.
 - EDA arrives at any rate and is averaged onto a 4 Hz grid (a ring of one window).
+- Resampling is deferred (buffers.DeferredGrid): a push queues its samples and only predicts
+  the grid's extent, so detection and updates resample many small batches in one pass. The
+  values are the same as resampling each batch; numpy's fixed cost per call is what is saved.
 - RR intervals from a BLE strap are chained into beat times; they take precedence over PPG
   beats when they cover enough of the window (an ECG strap times beats better than a PPG).
 
@@ -24,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from appliance.signals import windows
-from appliance.signals.buffers import IndexedRing, UniformResampler
+from appliance.signals.buffers import DeferredGrid
 from appliance.signals.eda import EDA_FS_HZ
 from appliance.signals.features import WindowFeatures
 from appliance.signals.ppg import REFRACTORY_S, bandpass, detect_beats
@@ -58,12 +61,12 @@ class PhysiologyStream:
         self._start = now_start
         self._last_update: float | None = None
         ppg_span_s = window_s + PPG_OVERLAP_S + PPG_GUARD_S + PPG_DETECT_EVERY_S + BUFFER_MARGIN_S
-        self._ppg_resampler = UniformResampler(ppg_fs, PPG_MAX_GAP_S)
-        self._ppg = IndexedRing(math.ceil(ppg_span_s * ppg_fs))
+        self._ppg = DeferredGrid(ppg_fs, PPG_MAX_GAP_S, math.ceil(ppg_span_s * ppg_fs))
         self._beats: deque[int] = deque()  # absolute PPG grid indices, increasing
         self._detected_until = 0  # beats before this grid index are final
-        self._eda_resampler = UniformResampler(EDA_FS_HZ, EDA_MAX_GAP_S, 0.5 / EDA_FS_HZ)
-        self._eda = IndexedRing(math.ceil((window_s + BUFFER_MARGIN_S) * EDA_FS_HZ))
+        self._beat_times: np.ndarray | None = None  # beat_times() until the beats change
+        eda_capacity = math.ceil((window_s + BUFFER_MARGIN_S) * EDA_FS_HZ)
+        self._eda = DeferredGrid(EDA_FS_HZ, EDA_MAX_GAP_S, eda_capacity, 0.5 / EDA_FS_HZ)
         self._strap: deque[tuple[float, float]] = deque()  # (beat time, RR s); NaN RR = break
         self._strap_last_beat: float | None = None
 
@@ -76,24 +79,23 @@ class PhysiologyStream:
         if len(batch) == 0:
             return
         self._note_data(float(batch.t[0]))
-        values = -np.asarray(getattr(batch, channel), dtype=float)
-        first, grid = self._ppg_resampler.push(batch.t, values, max_points=self._ppg.capacity)
-        self._ppg.extend(first, grid)
+        # Copies (the negation is one): a driver may reuse its buffers.
+        t = np.array(batch.t, dtype=float)
+        self._ppg.push(t, -np.asarray(getattr(batch, channel), dtype=float))
         self._detected_until = max(self._detected_until, self._ppg.start_index)
         if self._ppg.end_index - self._detected_until >= PPG_DETECT_EVERY_S * self.ppg_fs:
             self._detect_new_beats()
         while self._beats and self._beats[0] < self._ppg.start_index:
             self._beats.popleft()
+            self._beat_times = None
 
     def push_gsr(self, batch: GsrBatch) -> None:
         """Add skin conductance samples (µS, NaN = electrodes off) at whatever rate they come."""
         if len(batch) == 0:
             return
         self._note_data(float(batch.t[0]))
-        first, grid = self._eda_resampler.push(
-            batch.t, batch.microsiemens, max_points=self._eda.capacity
-        )
-        self._eda.extend(first, grid)
+        t = np.array(batch.t, dtype=float)  # copies: a driver may reuse its buffers
+        self._eda.push(t, np.array(batch.microsiemens, dtype=float))
 
     def push_rr(self, t: float, rr_s: Sequence[float]) -> None:
         """Add RR intervals (s) from one strap notification received at `t`, oldest first."""
@@ -160,18 +162,21 @@ class PhysiologyStream:
         """Lengths of every buffer the stream holds (health checks and tests)."""
         return {
             "ppg_grid": len(self._ppg),
-            "ppg_pending": self._ppg_resampler.pending,
+            "ppg_pending": self._ppg.pending,
             "ppg_beats": len(self._beats),
             "eda_grid": len(self._eda),
-            "eda_pending": self._eda_resampler.pending,
+            "eda_pending": self._eda.pending,
             "strap_rr": len(self._strap),
         }
 
     def beat_times(self) -> np.ndarray:
         """Times (s) of the PPG beats still held, oldest first."""
-        if self._ppg_resampler.t0 is None:
+        if self._ppg.t0 is None:
             return np.empty(0)
-        return self._ppg_resampler.t0 + np.asarray(self._beats, dtype=float) / self.ppg_fs
+        if self._beat_times is None:  # cached: callers poll this after every batch
+            self._beat_times = self._ppg.t0 + np.asarray(self._beats, dtype=float) / self.ppg_fs
+            self._beat_times.flags.writeable = False
+        return self._beat_times
 
     # ---- internals ---------------------------------------------------------------------
 
@@ -199,13 +204,14 @@ class PhysiologyStream:
                     continue
                 if not self._beats or p - self._beats[-1] >= refractory:
                     self._beats.append(int(p))
+                    self._beat_times = None
         self._detected_until = decide_until
 
     def _ppg_features(self, now: float, window_s: float) -> windows.CardiacFeatures:
-        if self._ppg_resampler.t0 is None:
+        if self._ppg.t0 is None:
             return windows.CardiacFeatures()
         fs = self.ppg_fs
-        stop = math.floor(self._ppg_resampler.grid_index_at(now)) + 1
+        stop = math.floor(self._ppg.grid_index_at(now)) + 1
         lag = int(np.clip(stop - self._detected_until, 0, round(PPG_GUARD_S * fs)))
         stop -= lag
         start = stop - round(window_s * fs)
@@ -229,8 +235,8 @@ class PhysiologyStream:
         return windows.cardiac_from_rr(rr, coverage, n_beats=int(np.count_nonzero(np.isfinite(rr))))
 
     def _eda_features(self, now: float, window_s: float) -> windows.EdaFeatures:
-        if self._eda_resampler.t0 is None:
+        if self._eda.t0 is None:
             return windows.EdaFeatures()
-        stop = math.floor(self._eda_resampler.grid_index_at(now)) + 1
+        stop = math.floor(self._eda.grid_index_at(now)) + 1
         start = stop - round(window_s * EDA_FS_HZ)
         return windows.eda_window(self._eda.window(start, stop), EDA_FS_HZ)

@@ -84,29 +84,47 @@ def cardiac_from_rr(rr_s: np.ndarray, signal_quality: float, n_beats: int) -> Ca
     )
 
 
-def ppg_quality_with_gaps(grid: np.ndarray, fs: float, beat_index: np.ndarray) -> float:
+def filtered_runs(grid: np.ndarray, fs: float) -> list[tuple[int, int, np.ndarray]]:
+    """(start, stop, band-passed values) of each finite run long enough to carry beats."""
+    return [
+        (a, b, bandpass(grid[a:b], fs))
+        for a, b in finite_runs(grid)
+        if b - a >= MIN_FINITE_RUN_S * fs
+    ]
+
+
+def ppg_quality_with_gaps(
+    grid: np.ndarray,
+    fs: float,
+    beat_index: np.ndarray,
+    runs: list[tuple[int, int, np.ndarray]] | None = None,
+) -> float:
     """PPG quality of a window that may hold NaN gaps: each finite run scored on its own,
-    weighted by its length over the whole window (so missing data counts as quality 0)."""
+    weighted by its length over the whole window (so missing data counts as quality 0).
+    `runs` (filtered_runs of `grid`) saves filtering again."""
     if grid.size == 0:
         return 0.0
     beat_index = np.asarray(beat_index, dtype=np.int64)
     total = 0.0
-    for a, b in finite_runs(grid):
-        if b - a < MIN_FINITE_RUN_S * fs:
-            continue
+    for a, b, filtered in filtered_runs(grid, fs) if runs is None else runs:
         inside = beat_index[(beat_index >= a) & (beat_index < b)] - a
-        total += quality.ppg_quality(grid[a:b], fs, inside) * (b - a)
+        total += quality.ppg_quality(grid[a:b], fs, inside, filtered=filtered) * (b - a)
     return total / grid.size
 
 
-def beats_ok_with_gaps(grid: np.ndarray, fs: float, beat_index: np.ndarray) -> np.ndarray:
-    """Beat-level quality (quality.beats_ok) of a window that may hold NaN gaps."""
+def beats_ok_with_gaps(
+    grid: np.ndarray,
+    fs: float,
+    beat_index: np.ndarray,
+    runs: list[tuple[int, int, np.ndarray]] | None = None,
+) -> np.ndarray:
+    """Beat-level quality (quality.beats_ok) of a window that may hold NaN gaps. `runs`
+    (filtered_runs of `grid`) saves filtering again."""
     beat_index = np.asarray(beat_index, dtype=np.int64)
     ok = np.zeros(beat_index.size, dtype=bool)
-    for a, b in finite_runs(grid):
+    for a, b, filtered in filtered_runs(grid, fs) if runs is None else runs:
         inside = (beat_index >= a) & (beat_index < b)
-        if b - a >= MIN_FINITE_RUN_S * fs and np.any(inside):
-            filtered = bandpass(grid[a:b], fs)
+        if np.any(inside):
             ok[inside] = quality.beats_ok(filtered, fs, beat_index[inside] - a)
     return ok
 
@@ -131,9 +149,10 @@ def cardiac_from_ppg(
     if covered_s < MIN_COVERED_S:
         return CardiacFeatures()
     beat_index = np.asarray(beat_index, dtype=np.int64)
+    runs = filtered_runs(grid, fs)  # filtered once for both quality judgements
     if beat_ok is None:
-        beat_ok = beats_ok_with_gaps(grid, fs, beat_index)
-    signal_quality = ppg_quality_with_gaps(grid, fs, beat_index)
+        beat_ok = beats_ok_with_gaps(grid, fs, beat_index, runs)
+    signal_quality = ppg_quality_with_gaps(grid, fs, beat_index, runs)
     rr_s = rr_of_good_beats(beat_index, fs, grid, beat_ok)
     features = cardiac_from_rr(rr_s, signal_quality, n_beats=len(beat_index))
     # Rejected beats count against the window like corrected ones.

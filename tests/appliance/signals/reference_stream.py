@@ -2,8 +2,8 @@
 
 tests/appliance/signals/test_signals_stream_equivalence.py runs this and the live
 appliance.signals.stream.PhysiologyStream on the same inputs and asserts that beats and window
-features agree, so features an affect model was trained on stay what it expects. Do not edit
-(except to freeze a dependency the live code changes).
+features agree, so features an affect model was trained on stay what it expects. Everything it
+computes with is frozen too (reference_signals/: the signal modules as they were). Do not edit.
 
 The original module docstring follows.
 
@@ -31,12 +31,12 @@ from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
+from reference_signals import windows
+from reference_signals.buffers import IndexedRing, UniformResampler
+from reference_signals.eda import EDA_FS_HZ
+from reference_signals.ppg import REFRACTORY_S, bandpass, detect_beats
 
-from appliance.signals import windows
-from appliance.signals.buffers import IndexedRing, UniformResampler
-from appliance.signals.eda import EDA_FS_HZ
 from appliance.signals.features import WindowFeatures
-from appliance.signals.ppg import REFRACTORY_S, bandpass, detect_beats
 from drivers.sources import GsrBatch, PpgBatch
 
 FIRST_WINDOW_S = 20.0

@@ -1,0 +1,90 @@
+"""attune model train|eval: the affect classifier (see docs/model.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+NAME = "model"
+HELP = "train the affect model, or evaluate the shipped one on labelled recordings"
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="model_command", required=True, metavar="{train,eval}")
+    t = sub.add_parser("train", help="retrain on Stress-Predict (needs pip install -e '.[train]')")
+    t.add_argument("--data", type=Path, default=None, help="the Stress-Predict folder")
+    t.add_argument("--out", type=Path, default=None, help="where affect.tflite/json go")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--skip-eval", action="store_true", help="skip leave-one-subject-out")
+    e = sub.add_parser("eval", help="metrics of the shipped model on a folder of recordings")
+    e.add_argument("--data", type=Path, required=True, help="recordings in the E4 layout")
+    e.add_argument("--model", type=Path, default=None, help="a .tflite (its .json beside it)")
+    e.add_argument("--labels", type=Path, default=None, help="a Stress-Predict labels file")
+    e.add_argument("--cache", type=Path, default=None, help="cache replayed windows here")
+    e.add_argument("--workers", type=int, default=1, help="subjects replayed in parallel")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.model_command == "train":
+        return _train(args)
+    return _eval(args)
+
+
+def _train(args: argparse.Namespace) -> int:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        print("attune model train needs TensorFlow: pip install -e '.[train]'", file=sys.stderr)
+        return 2
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))  # models/ lives beside the package
+    from models import train
+
+    argv = ["--seed", str(args.seed)]
+    if args.data:
+        argv += ["--data", str(args.data)]
+    if args.out:
+        argv += ["--out", str(args.out)]
+    if args.skip_eval:
+        argv.append("--skip-eval")
+    return train.main(argv)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from appliance.affect.evaluation import evaluate_directory
+    from appliance.affect.model_runtime import AffectModel, ModelUnavailable
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    if not args.data.is_dir():
+        print(f"attune model eval: {args.data} is not a directory", file=sys.stderr)
+        return 2
+    try:
+        model = AffectModel(args.model)
+    except ModelUnavailable as exc:
+        print(f"attune model eval: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = evaluate_directory(
+            args.data,
+            model,
+            labels_file=args.labels,
+            cache_dir=args.cache,
+            workers=args.workers,
+        )
+    except ValueError as exc:
+        print(f"attune model eval: {exc}", file=sys.stderr)
+        return 2
+    if result.get("n_subjects", 0) == 0:
+        print(
+            f"attune model eval: no labelled subject under {args.data} (see docs/model.md)",
+            file=sys.stderr,
+        )
+        print(json.dumps(result))
+        return 1
+    print(json.dumps(result))
+    return 0

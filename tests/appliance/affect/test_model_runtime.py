@@ -1,0 +1,106 @@
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from appliance.affect.estimate import CALM_BELOW, STRESSED_ABOVE
+from appliance.affect.model_estimator import ModelEstimator, make_estimator
+from appliance.affect.model_features import FEATURE_NAMES
+from appliance.affect.model_runtime import (
+    DEFAULT_MODEL_PATH,
+    AffectModel,
+    FeatureMismatch,
+    arousal_from_p_stress,
+    check_features,
+)
+from appliance.affect.rules import RuleEstimator
+from appliance.signals.features import WindowFeatures
+
+pytest.importorskip("ai_edge_litert", reason="the LiteRT runtime (ai-edge-litert) is needed")
+SPEC = json.loads(DEFAULT_MODEL_PATH.with_suffix(".json").read_text())
+MAX_QUANTISATION_ERROR = 0.05  # int8 vs float P(stress), on the stored fixed inputs
+
+
+def _window(t, hr=70.0, scl=2.0, q=0.9):
+    return WindowFeatures(
+        t_end=t, window_s=60.0, hr_bpm=hr, rmssd_ms=40.0, sdnn_ms=50.0, n_beats=70,
+        scl_us=scl, scl_slope_us_per_min=0.0, scr_per_min=2.0, ppg_quality=q, eda_quality=q,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def model():
+    return AffectModel()
+
+
+def test_shipped_model_is_small_and_describes_itself(model):
+    assert DEFAULT_MODEL_PATH.stat().st_size <= 100 * 1024
+    assert tuple(SPEC["features"]) == FEATURE_NAMES
+    assert SPEC["classes"] == ["not_stress", "stress"]
+    assert len(SPEC["training"]["data_sha256"]) == 64
+
+
+def test_tflite_agrees_with_keras_on_fixed_inputs(model):
+    ref = SPEC["reference"]
+    p = model.predict(np.array(ref["inputs"], dtype=np.float32))
+    keras = np.array(ref["keras_p_stress"])
+    assert np.max(np.abs(p - keras)) <= MAX_QUANTISATION_ERROR
+    # And the runtime reproduces what the interpreter gave at training time.
+    assert np.allclose(p, ref["tflite_p_stress"], atol=1e-3)
+    assert np.corrcoef(p, keras)[0, 1] > 0.95
+
+
+def test_mismatched_feature_list_is_refused_with_a_clear_error(tmp_path):
+    shutil.copy(DEFAULT_MODEL_PATH, tmp_path / "affect.tflite")
+    spec = dict(SPEC, features=[*SPEC["features"][:-1], "breathing_rate_rel"])
+    (tmp_path / "affect.json").write_text(json.dumps(spec))
+    with pytest.raises(FeatureMismatch, match=r"does not match.*breathing_rate_rel"):
+        AffectModel(tmp_path / "affect.tflite")
+
+
+def test_check_features_names_the_first_difference():
+    with pytest.raises(FeatureMismatch, match="position 1"):
+        check_features(("a", "b", "c"), ("a", "c", "b"))
+    check_features(("a", "b"), ("a", "b"))
+
+
+def test_factory_falls_back_to_rules_and_logs_why(tmp_path, caplog):
+    shutil.copy(DEFAULT_MODEL_PATH, tmp_path / "affect.tflite")
+    (tmp_path / "affect.json").write_text(json.dumps(dict(SPEC, features=["hr_bpm"])))
+    calibration = [_window(float(t)) for t in range(20, 180, 5)]
+    with caplog.at_level(logging.WARNING):
+        est = make_estimator(calibration, tmp_path / "affect.tflite")
+    assert isinstance(est, RuleEstimator)
+    assert "rule estimate" in caplog.text and "does not match" in caplog.text
+    assert isinstance(make_estimator(calibration, tmp_path / "absent.tflite"), RuleEstimator)
+    assert isinstance(make_estimator(calibration), ModelEstimator)
+
+
+def test_model_estimate_rises_with_stress_and_quality_sets_confidence():
+    calibration = [_window(float(t)) for t in range(20, 180, 5)]
+    calm = make_estimator(calibration)
+    stressed = make_estimator(calibration)
+    for t in range(180, 480, 5):
+        c = calm.estimate(_window(float(t)))
+        s = stressed.estimate(_window(float(t), hr=95.0, scl=4.0))
+    assert c.source == s.source == "model"
+    assert s.p_stress > c.p_stress
+    poor = stressed.estimate(_window(480.0, hr=95.0, scl=4.0, q=0.2))
+    good = stressed.estimate(_window(485.0, hr=95.0, scl=4.0, q=0.9))
+    assert poor.confidence < good.confidence
+    assert 0.0 <= poor.arousal <= 1.0 and set(FEATURE_NAMES) <= set(good.features)
+
+
+def test_arousal_mapping_puts_model_thresholds_on_shared_cut_offs():
+    assert arousal_from_p_stress(0.2, 0.2, 0.7) == pytest.approx(CALM_BELOW)
+    assert arousal_from_p_stress(0.7, 0.2, 0.7) == pytest.approx(STRESSED_ABOVE)
+    assert arousal_from_p_stress(0.0, 0.2, 0.7) == 0.0
+    assert arousal_from_p_stress(1.0, 0.2, 0.7) == 1.0
+
+
+def test_model_path_is_the_repository_models_folder():
+    assert DEFAULT_MODEL_PATH.parent.name == "models"
+    assert (Path(__file__).resolve().parents[3] / "models" / "affect.tflite") == DEFAULT_MODEL_PATH

@@ -1,0 +1,168 @@
+"""PPG: band-pass filtering and systolic-peak (beat) detection.
+
+Beat detection follows Elgendi et al. 2013, "Systolic peak detection in acceleration
+photoplethysmograms measured from emergency responders in tropical conditions", PLoS ONE 8(10):
+e76585: square the positive part of the band-passed signal, compare a short moving average (one
+systolic peak wide) against a long one (one beat wide) plus an offset, and take the maximum of
+each block where the short one is above. We add a refractory period and refine each peak to the
+band-passed signal's true maximum (with a parabolic sub-sample estimate for the time).
+
+Input polarity is "blood volume up": the MAX30102 IR channel must be inverted by the caller.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy import signal
+
+BANDPASS_LO_HZ = 0.5  # below: respiration, posture and perfusion drift
+BANDPASS_HI_HZ = 8.0  # above: noise; the systolic upstroke lives well below 8 Hz
+BANDPASS_ORDER = 2  # per band edge; sosfiltfilt doubles the effective order
+
+PEAK_WINDOW_S = 0.111  # W1: about one systolic peak wide (Elgendi's optimum)
+BEAT_WINDOW_S = 0.667  # W2: about one beat wide (Elgendi's optimum)
+OFFSET_BETA = 0.02  # β: threshold offset as a share of the mean squared signal
+REFRACTORY_S = 0.3  # no two beats closer than this (200 bpm)
+MIN_BLOCK_S = 0.08  # narrower blocks are noise (Elgendi uses W1; fast, small beats are narrower)
+BLOCK_PEAK_PROMINENCE = 0.5  # a second peak in one block: at least this share of its range
+REFINE_HALF_S = 0.05  # search this far either side of a block's maximum when refining
+MIN_DETECT_S = 2.0  # shorter signals carry no usable beat
+
+
+def bandpass(
+    x: np.ndarray, fs: float, lo_hz: float = BANDPASS_LO_HZ, hi_hz: float = BANDPASS_HI_HZ
+) -> np.ndarray:
+    """Zero-phase Butterworth band-pass (second-order sections, forward and backward).
+
+    `x` must be finite and uniformly sampled at `fs`. Very short inputs get a shorter edge pad
+    instead of raising.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.size == 0:
+        return x.copy()
+    sos, zi = _bandpass_sos(float(fs), float(lo_hz), float(hi_hz))
+    if x.size < 2:
+        return np.zeros_like(x)
+    # Remove the DC first: a large offset (ADC counts ~1e5) would otherwise ring at the edges.
+    return zero_phase(sos, zi, x - np.median(x))
+
+
+def zero_phase(sos: np.ndarray, zi: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """scipy.signal.sosfiltfilt (odd extension, steady-state initial conditions) with the
+    initial conditions computed once per design instead of on every call."""
+    pad = min(3 * (2 * len(sos) + 1), x.size - 1)
+    ext = np.concatenate((2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2 : -pad - 2 : -1]))
+    y, _ = signal.sosfilt(sos, ext, zi=zi * ext[0])
+    y, _ = signal.sosfilt(sos, y[::-1], zi=zi * y[-1])
+    return y[::-1][pad : pad + x.size]
+
+
+@lru_cache(maxsize=16)
+def _bandpass_sos(fs: float, lo_hz: float, hi_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """Filter design is costly next to filtering a few seconds: done once per rate."""
+    hi_hz = min(hi_hz, 0.45 * fs)  # keep the upper edge below Nyquist at low rates
+    sos = signal.butter(BANDPASS_ORDER, [lo_hz, hi_hz], btype="bandpass", fs=fs, output="sos")
+    return sos, signal.sosfilt_zi(sos)
+
+
+def _moving_average(y: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving average, same length as `y`, edges averaged over what exists."""
+    width = max(1, int(width))
+    kernel = np.ones(width)
+    total = np.convolve(y, kernel, mode="same")
+    count = np.convolve(np.ones_like(y), kernel, mode="same")
+    return total / count
+
+
+def _blocks_of_interest(above: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start (inclusive) and end (exclusive) indices of runs where `above` is True."""
+    edges = np.diff(np.concatenate(([0], above.astype(np.int8), [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _enforce_refractory(peaks: np.ndarray, heights: np.ndarray, min_gap: int) -> np.ndarray:
+    """Among sorted peaks closer than `min_gap` samples keep the taller one (one pass)."""
+    if peaks.size < 2:
+        return peaks
+    kept = [0]
+    for i in range(1, peaks.size):
+        last = kept[-1]
+        if peaks[i] - peaks[last] >= min_gap:
+            kept.append(i)
+        elif heights[i] > heights[last]:
+            kept[-1] = i
+    return peaks[kept]
+
+
+def _block_peaks(segment: np.ndarray, refractory: int) -> np.ndarray:
+    """The systolic peak(s) of one block of interest: its maximum, plus any other clear peak
+    a refractory period away. At high heart rates the long average lags and two beats can share
+    one block; Elgendi's one-peak-per-block would drop one of them."""
+    top = int(np.argmax(segment))
+    if segment.size <= refractory:
+        return np.array([top])
+    candidates, _ = signal.find_peaks(
+        segment, distance=refractory, prominence=BLOCK_PEAK_PROMINENCE * np.ptp(segment)
+    )
+    return np.union1d(candidates, [top]).astype(np.int64)
+
+
+def detect_beats(x: np.ndarray, fs: float) -> np.ndarray:
+    """Indices of systolic peaks in a band-passed, blood-volume-up PPG sampled at `fs`.
+
+    Returns sorted int64 indices into `x`; empty when `x` is shorter than MIN_DETECT_S or flat.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.size < MIN_DETECT_S * fs or not np.all(np.isfinite(x)) or np.ptp(x) == 0:
+        return np.empty(0, dtype=np.int64)
+    squared = np.square(np.clip(x, 0.0, None))  # only the systolic (positive) half matters
+    ma_peak = _moving_average(squared, round(PEAK_WINDOW_S * fs))
+    ma_beat = _moving_average(squared, round(BEAT_WINDOW_S * fs))
+    threshold = ma_beat + OFFSET_BETA * float(np.mean(squared))
+    starts, ends = _blocks_of_interest(ma_peak > threshold)
+    min_width = round(MIN_BLOCK_S * fs)
+    keep = (ends - starts) >= min_width
+    starts, ends = starts[keep], ends[keep]
+    if starts.size == 0:
+        return np.empty(0, dtype=np.int64)
+    refractory = max(1, round(REFRACTORY_S * fs))
+    peaks = np.concatenate(
+        [s + _block_peaks(x[s:e], refractory) for s, e in zip(starts, ends, strict=True)]
+    )
+    peaks = refine_peaks(x, peaks, round(REFINE_HALF_S * fs))
+    peaks = np.unique(peaks)  # sorted; refinement may have merged neighbours
+    return _enforce_refractory(peaks, x[peaks], refractory)
+
+
+def refine_peaks(x: np.ndarray, peaks: np.ndarray, half_width: int) -> np.ndarray:
+    """Move each peak to the maximum of `x` within ±`half_width` samples.
+
+    A block's maximum can sit on its edge when the block ends before the true peak; a short
+    search puts it back on the top of the wave.
+    """
+    peaks = np.asarray(peaks, dtype=np.int64)
+    if peaks.size == 0:
+        return peaks.copy()
+    # Every peak's neighbourhood at once; indices past an edge are clamped, which only repeats
+    # an edge sample and so cannot move the maximum.
+    idx = np.clip(peaks[:, None] + np.arange(-half_width, half_width + 1)[None, :], 0, len(x) - 1)
+    return idx[np.arange(peaks.size), np.argmax(x[idx], axis=1)]
+
+
+def peak_times_s(x: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
+    """Sub-sample peak times in seconds from index 0, by a parabola through each peak and its
+    neighbours; matters at low rates (the E4's 64 Hz is 15.6 ms per sample)."""
+    x = np.asarray(x, dtype=float)
+    peaks = np.asarray(peaks, dtype=np.int64)
+    times = peaks.astype(float)
+    inner = (peaks > 0) & (peaks < len(x) - 1)
+    p = peaks[inner]
+    if p.size:
+        left, mid, right = x[p - 1], x[p], x[p + 1]
+        denom = left - 2 * mid + right
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = np.where(denom < 0, 0.5 * (left - right) / denom, 0.0)
+        times[inner] = p + np.clip(delta, -0.5, 0.5)
+    return times / fs

@@ -1,0 +1,178 @@
+"""Features of one analysis window, from beats, RR intervals or skin conductance.
+
+Pure functions shared by the live stream and offline analysis (training, evaluation), so both
+compute a window's features the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from reference_signals import eda, hrv, quality, spectral
+from reference_signals.ppg import bandpass, detect_beats
+from reference_signals.rr_correct import correct_rr
+
+MIN_COVERED_S = 15.0  # less data than this in a window: that sensor's features are NaN
+MIN_FINITE_RUN_S = 3.0  # PPG runs shorter than this between gaps carry no usable beats
+
+
+@dataclass(frozen=True)
+class CardiacFeatures:
+    hr_bpm: float = math.nan
+    rmssd_ms: float = math.nan
+    sdnn_ms: float = math.nan
+    n_beats: int = 0
+    rr_corrected_share: float = 0.0
+    quality: float = 0.0
+    pnn50_pct: float = math.nan
+    lf_hf: float = math.nan
+    breathing_rate_bpm: float = math.nan
+
+
+@dataclass(frozen=True)
+class EdaFeatures:
+    scl_us: float = math.nan
+    scl_slope_us_per_min: float = math.nan
+    scr_per_min: float = math.nan
+    quality: float = 0.0
+    scr_amplitude_us: float = math.nan
+    scr_rise_time_s: float = math.nan
+
+
+def finite_runs(x: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of finite values in `x`."""
+    ok = np.isfinite(np.asarray(x, dtype=float)).astype(np.int8)
+    edges = np.diff(np.concatenate(([0], ok, [0])))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def rr_with_breaks(beat_index: np.ndarray, fs: float, grid: np.ndarray) -> np.ndarray:
+    """RR intervals (s) between successive beats (indices into `grid`), NaN for an interval
+    that spans a gap (a NaN sample) in the grid, so HRV never bridges missing data."""
+    beat_index = np.asarray(beat_index, dtype=np.int64)
+    if beat_index.size < 2:
+        return np.empty(0)
+    nan_before = np.concatenate(([0], np.cumsum(~np.isfinite(grid))))
+    spans_gap = nan_before[beat_index[1:]] - nan_before[beat_index[:-1]] > 0
+    intervals = np.diff(beat_index) / fs
+    return np.where(spans_gap, np.nan, intervals)
+
+
+def cardiac_from_rr(rr_s: np.ndarray, signal_quality: float, n_beats: int) -> CardiacFeatures:
+    """HR/HRV from an RR series (NaN = break) over `n_beats` beats, after ectopic, missed and
+    extra beats are corrected; the signal's quality is scaled by the share left untouched."""
+    n_known = int(np.count_nonzero(np.isfinite(rr_s)))
+    if n_known == 0:
+        return CardiacFeatures()
+    fixed = correct_rr(rr_s)
+    cleaned = fixed.rr_s
+    share = fixed.corrected_share
+    return CardiacFeatures(
+        hr_bpm=hrv.hr_bpm(cleaned),
+        rmssd_ms=hrv.rmssd_ms(cleaned),
+        sdnn_ms=hrv.sdnn_ms(cleaned),
+        n_beats=int(n_beats),
+        rr_corrected_share=share,
+        quality=float(np.clip(signal_quality * (1.0 - share), 0.0, 1.0)),
+        pnn50_pct=hrv.pnn50(cleaned),
+        lf_hf=spectral.lf_hf_ratio(cleaned),
+        breathing_rate_bpm=spectral.breathing_rate_bpm(cleaned),
+    )
+
+
+def ppg_quality_with_gaps(grid: np.ndarray, fs: float, beat_index: np.ndarray) -> float:
+    """PPG quality of a window that may hold NaN gaps: each finite run scored on its own,
+    weighted by its length over the whole window (so missing data counts as quality 0)."""
+    if grid.size == 0:
+        return 0.0
+    beat_index = np.asarray(beat_index, dtype=np.int64)
+    total = 0.0
+    for a, b in finite_runs(grid):
+        if b - a < MIN_FINITE_RUN_S * fs:
+            continue
+        inside = beat_index[(beat_index >= a) & (beat_index < b)] - a
+        total += quality.ppg_quality(grid[a:b], fs, inside) * (b - a)
+    return total / grid.size
+
+
+def beats_ok_with_gaps(grid: np.ndarray, fs: float, beat_index: np.ndarray) -> np.ndarray:
+    """Beat-level quality (quality.beats_ok) of a window that may hold NaN gaps."""
+    beat_index = np.asarray(beat_index, dtype=np.int64)
+    ok = np.zeros(beat_index.size, dtype=bool)
+    for a, b in finite_runs(grid):
+        inside = (beat_index >= a) & (beat_index < b)
+        if b - a >= MIN_FINITE_RUN_S * fs and np.any(inside):
+            filtered = bandpass(grid[a:b], fs)
+            ok[inside] = quality.beats_ok(filtered, fs, beat_index[inside] - a)
+    return ok
+
+
+def rr_of_good_beats(beat_index: np.ndarray, fs: float, grid: np.ndarray, ok: np.ndarray):
+    """RR intervals with NaN for every interval touching a rejected beat or a gap: bad
+    stretches are left out, never guessed through."""
+    rr_s = rr_with_breaks(beat_index, fs, grid)
+    if rr_s.size:
+        ok = np.asarray(ok, dtype=bool)
+        rr_s = np.where(ok[1:] & ok[:-1], rr_s, np.nan)
+    return rr_s
+
+
+def cardiac_from_ppg(
+    grid: np.ndarray, fs: float, beat_index: np.ndarray, beat_ok: np.ndarray | None = None
+) -> CardiacFeatures:
+    """Cardiac features of a uniformly sampled, blood-volume-up PPG window (NaN = gap) whose
+    beats are already known (indices into `grid`); `beat_ok` flags the clean ones (judged here
+    when not given)."""
+    covered_s = np.count_nonzero(np.isfinite(grid)) / fs
+    if covered_s < MIN_COVERED_S:
+        return CardiacFeatures()
+    beat_index = np.asarray(beat_index, dtype=np.int64)
+    if beat_ok is None:
+        beat_ok = beats_ok_with_gaps(grid, fs, beat_index)
+    signal_quality = ppg_quality_with_gaps(grid, fs, beat_index)
+    rr_s = rr_of_good_beats(beat_index, fs, grid, beat_ok)
+    features = cardiac_from_rr(rr_s, signal_quality, n_beats=len(beat_index))
+    # Rejected beats count against the window like corrected ones.
+    rejected = 1.0 - float(np.mean(beat_ok)) if beat_index.size else 1.0
+    share = min(1.0, features.rr_corrected_share * (1.0 - rejected) + rejected)
+    return dataclasses.replace(
+        features,
+        rr_corrected_share=share,
+        quality=float(np.clip(signal_quality * (1.0 - share), 0.0, 1.0)),
+    )
+
+
+def detect_beats_with_gaps(grid: np.ndarray, fs: float) -> np.ndarray:
+    """Beat indices in a window that may hold NaN gaps: each finite run detected on its own."""
+    found = []
+    for a, b in finite_runs(grid):
+        if b - a >= MIN_FINITE_RUN_S * fs:
+            found.append(a + detect_beats(bandpass(grid[a:b], fs), fs))
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def eda_window(us: np.ndarray, fs: float = eda.EDA_FS_HZ) -> EdaFeatures:
+    """EDA features of a uniformly sampled window in µS (NaN = electrodes off or no data)."""
+    us = np.asarray(us, dtype=float)
+    q = quality.eda_quality(us)
+    finite = np.isfinite(us)
+    covered_s = np.count_nonzero(finite) / fs
+    if q <= 0 or covered_s < MIN_COVERED_S:
+        return EdaFeatures(quality=0.0 if covered_s < MIN_COVERED_S else float(q))
+    idx = np.arange(us.size)
+    filled = np.interp(idx, idx[finite], us[finite])  # straight lines hold no SCR
+    tonic, phasic = eda.tonic_phasic(filled, fs)
+    scrs = eda.detect_scrs(phasic, fs)
+    t = idx / fs
+    return EdaFeatures(
+        scl_us=float(np.mean(tonic[finite])),
+        scl_slope_us_per_min=eda.scl_slope_us_per_min(t[finite], tonic[finite]),
+        scr_per_min=float(len(scrs) / (covered_s / 60.0)),
+        quality=float(q),
+        scr_amplitude_us=float(np.mean(scrs["amplitude_us"])) if len(scrs) else math.nan,
+        scr_rise_time_s=float(np.mean(scrs["rise_time_s"])) if len(scrs) else math.nan,
+    )
