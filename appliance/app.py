@@ -8,6 +8,7 @@ differ.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -53,6 +54,9 @@ class Appliance:
     store: Store
     renderer: MusicEngine | RenderAhead
     listener: VirtualListener | None = None  # behind the emulators, in emulated mode
+    # The seed the prepared opening was chosen with: the next session's sequencer reuses it,
+    # so it picks the very opening that was rendered ahead.
+    opening_seed: int | None = None
 
     def open_sensors(self, *, hr: BleHeartRateSource | None = None) -> Sensors:
         """The session's sensors; `hr`, a running wearable source, is lent (not closed)."""
@@ -77,6 +81,7 @@ class Appliance:
         listener_id: str | None = None,
         *,
         goal: str | None = None,
+        seed: int | None = None,
     ) -> AdaptiveSequencer:
         """The rule-plus-bandit sequencer; it learns only for a known, consenting listener."""
         settings = asdict(profile.for_sequencer()) if profile is not None else {}
@@ -93,13 +98,18 @@ class Appliance:
             store=self.store,
             listener_id=listener_id,
             library=library,
+            seed=seed,
         )
 
     def prepare_opening(self, profile: ListenerProfile | None = None) -> bool:
         """Render the next session's first segment ahead (when the renderer can)."""
         if not isinstance(self.renderer, RenderAhead):
             return False
-        sequencer = self.make_sequencer(profile)
+        keeps = profile is not None and profile.keeps_data
+        self.opening_seed = secrets.randbits(32)
+        sequencer = self.make_sequencer(
+            profile, profile.id if keeps else None, seed=self.opening_seed
+        )
         session_s = sequencer.session_s
         try:
             decision = sequencer.next(opening_state(session_s))
@@ -142,7 +152,8 @@ class Appliance:
             keep_data = keep_data and profile.keeps_data
         if not keep_data:
             listener_id = None
-        sequencer = self.make_sequencer(profile, listener_id, goal=goal)
+        seed, self.opening_seed = self.opening_seed, None  # the prepared opening's, once
+        sequencer = self.make_sequencer(profile, listener_id, goal=goal, seed=seed)
         plan = SessionPlan(
             listener_id, sequencer.profile.goal, sequencer.session_s, sequencer.calibration_s
         )

@@ -21,6 +21,9 @@ class ButtonActions:
     on_double_press: Callable[[], None]
     on_hold: Callable[[], None]
     on_second: Callable[[], None] = lambda: None  # the second button's press, if any
+    # Asked at a first press-down: True when it acted on the press at once (see gestures).
+    on_press_down: Callable[[], bool] = lambda: False
+    on_press_cancelled: Callable[[], None] = lambda: None  # that press became a hold
 
 
 class Controls:
@@ -46,6 +49,8 @@ class Controls:
             on_double_press=actions.on_double_press,
             on_hold=actions.on_hold,
             on_hold_feedback=self._hold_feedback,
+            on_press_down=actions.on_press_down,
+            on_press_cancelled=actions.on_press_cancelled,
         )
         self.second: DistressButton | None = None
         if second_button_pin is not None:

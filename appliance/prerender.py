@@ -4,6 +4,8 @@ so a button press is followed by music at once instead of after a whole FluidSyn
 The service asks a fresh sequencer (built exactly as the session will build it) for its first
 decision, and renders that recipe in the background. When the session asks the renderer for
 the same recipe and length, it gets the prepared PCM; anything else renders as usual.
+With a renderer that streams, what is prepared is a primed stream (its level measured, its
+first half second made): a few MB held while idle instead of a whole segment.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 import numpy as np
 
 from appliance.music.recipe import Recipe
+from appliance.music.stream import ArraySource, SegmentSource, read_all
 from appliance.sequencer.decision import SequencerState
 
 log = logging.getLogger(__name__)
@@ -28,9 +31,10 @@ class RenderAhead:
         self.renderer = renderer
         self._lock = threading.Lock()  # FluidSynth is one synth: one render at a time
         self._key: tuple[Recipe, float] | None = None
-        self._pcm: np.ndarray | None = None
+        self._prepared: SegmentSource | None = None
         self._thread: threading.Thread | None = None
         self.hits = 0
+        self.misses = 0  # a prepared opening the session did not ask for
 
     @property
     def sample_rate(self) -> int:
@@ -44,12 +48,16 @@ class RenderAhead:
 
         def work() -> None:
             with self._lock:
+                self._drop()
                 try:
-                    pcm = self.renderer.render(recipe, seconds)
+                    if hasattr(self.renderer, "stream"):
+                        prepared = self.renderer.stream(recipe, seconds)
+                    else:
+                        prepared = ArraySource(self.renderer.render(recipe, seconds))
                 except Exception:
                     log.exception("rendering the session's opening ahead failed")
                     return
-                self._key, self._pcm = key, pcm
+                self._key, self._prepared = key, prepared
 
         self._thread = threading.Thread(target=work, name="render-ahead", daemon=True)
         self._thread.start()
@@ -64,17 +72,46 @@ class RenderAhead:
 
     def render(self, recipe: Recipe, seconds: float) -> np.ndarray:
         with self._lock:  # a preparation still running for this recipe finishes first
-            key, pcm = self._key, self._pcm
-            # The session asks a few ms after its start, so its length is a hair shorter.
-            same = key is not None and key[0] == recipe
-            if same and pcm is not None and abs(key[1] - seconds) <= LENGTH_TOLERANCE_S:
-                self._key = self._pcm = None
-                self.hits += 1
-                return _fit(pcm, round(seconds * self.sample_rate))
+            prepared = self._take(recipe, seconds)
+            if prepared is not None:
+                return _fit(read_all(prepared), round(seconds * self.sample_rate))
             return self.renderer.render(recipe, seconds)
+
+    def stream(self, recipe: Recipe, seconds: float) -> SegmentSource:
+        """render()'s samples as a source the mixer reads as it plays."""
+        with self._lock:
+            prepared = self._take(recipe, seconds)
+            if prepared is not None:
+                prepared.n_frames = round(seconds * self.sample_rate)  # zeros or more tail
+                return prepared
+            if hasattr(self.renderer, "stream"):
+                return self.renderer.stream(recipe, seconds)
+            return ArraySource(self.renderer.render(recipe, seconds))
+
+    def _take(self, recipe: Recipe, seconds: float) -> SegmentSource | None:
+        """The preparation if it is this (recipe, seconds); either way it is spent: a session
+        has started, and holding on to it would keep its memory for nothing."""
+        key, prepared = self._key, self._prepared
+        self._key = self._prepared = None
+        # The session asks a few ms after its start, so its length is a hair shorter.
+        same = key is not None and key[0] == recipe
+        if same and prepared is not None and abs(key[1] - seconds) <= LENGTH_TOLERANCE_S:
+            self.hits += 1
+            return prepared
+        if prepared is not None:
+            self.misses += 1
+            prepared.close()
+        return None
+
+    def _drop(self) -> None:
+        if self._prepared is not None:
+            self._prepared.close()
+        self._key = self._prepared = None
 
     def close(self) -> None:
         self.wait()
+        with self._lock:
+            self._drop()
         self.renderer.close()
 
 

@@ -12,9 +12,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 from appliance.app import Appliance
 from appliance.clock import Clock
@@ -24,6 +22,7 @@ from appliance.listeners import ListenerProfile, choose_listener
 from appliance.prompts import Prompts
 from appliance.sdnotify import Notifier
 from appliance.service_health import forget_probe, refresh_health, status_line
+from appliance.service_state import Running, State
 from appliance.session import Session, SessionResult, SessionStatus
 from appliance.watched_sink import WatchedSink
 from drivers.audio import AudioSink
@@ -36,26 +35,6 @@ STATUS_EVERY_S = 1.0
 PURGE_EVERY_S = 24 * 3600.0
 AUDIO_RETRY_S = 5.0
 VOLUME_STEP_DB, VOLUME_FLOOR_DB = 3.0, -24.0
-
-
-class State(Enum):
-    BOOTING = "booting"
-    IDLE = "idle"
-    SESSION = "session"
-    STOPPING = "stopping"  # the session is fading out
-    SHUTTING_DOWN = "shutting down"
-    EXITING = "exiting"
-
-
-@dataclass
-class Running:
-    """The session in progress."""
-
-    session: Session
-    thread: threading.Thread
-    profile: ListenerProfile | None
-    started: float
-    status: SessionStatus | None = None
 
 
 class Service:
@@ -99,7 +78,14 @@ class Service:
         self._status_text = ""
         self._status_at = self._pet_at = self._audio_try_at = -1e9
         self._purged_at = self.clock.now()
-        actions = ButtonActions(self.press, self.double_press, self.hold, self.second_press)
+        actions = ButtonActions(
+            self.press,
+            self.double_press,
+            self.hold,
+            self.second_press,
+            on_press_down=self.press_down,
+            on_press_cancelled=self.press_cancelled,
+        )
         self.controls = controls(actions)
 
     # -- start-up -------------------------------------------------------------------------------
@@ -191,6 +177,23 @@ class Service:
             self.state = State.STOPPING
             # The listener's own stop: it counts against the music that was playing.
             self.running.session.request_stop("stopped", by_listener=True)
+
+    def press_down(self) -> bool:
+        """A first press going down: while idle (nothing to acknowledge) it starts the session
+        at once, since a double press means nothing while idle; True when it did. Should the
+        press become a hold, press_cancelled withdraws the start."""
+        if self._alert or self.state is not State.IDLE or self.sink is None:
+            return False
+        self.start_session()
+        return self.running is not None
+
+    def press_cancelled(self) -> None:
+        """The press that started the session is a hold: fade the start out, quickly."""
+        running = self.running
+        if running is not None and self.state is State.SESSION:
+            log.info("button held: the session start is withdrawn")
+            self.state = State.STOPPING
+            running.session.cancel_start()
 
     def double_press(self) -> None:
         if self.state is State.SESSION and self.running is not None:

@@ -11,7 +11,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,10 +21,12 @@ from appliance.affect.rules import RuleEstimator
 from appliance.clock import Clock, SimulatedClock
 from appliance.music.mixer import Mixer
 from appliance.music.recipe import Recipe
+from appliance.music.stream import SwelledSource
 from appliance.sensors import Sensors
 from appliance.sequencer.breathing import breathing_period, with_swell
 from appliance.sequencer.decision import Decision, Outcome, SequencerState
 from appliance.sequencer.reward import ARRIVAL_S, outcome_windows
+from appliance.session_status import SessionResult, SessionStatus
 from appliance.signals.features import WindowFeatures
 from appliance.signals.stream import PhysiologyStream
 from appliance.store.db import Store
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 # the next one, never run into silence.
 RENDER_MARGIN_S = 12.0
 STOP_FADE_S = 4.0
+CANCEL_FADE_S = 0.3  # a withdrawn start fades out this fast (the hold goes on to 3 s)
 SESSION_CAP_GRACE_S = 60.0  # past the planned length by this much, the session stops anyway
 KEPT_WINDOWS = 60  # recent physiology windows kept for segment rewards (5 min at 5 s)
 
@@ -51,45 +54,6 @@ class SessionPlan:
     session_s: float
     calibration_s: float
     tick_s: float = 0.1
-
-
-@dataclass
-class SessionStatus:
-    """The live one-line status and, at the end, the summary."""
-
-    phase: str = "starting"
-    elapsed_s: float = 0.0
-    hr_bpm: float = math.nan
-    scl_us: float = math.nan
-    arousal: float = math.nan
-    tempo_bpm: float = math.nan
-    segment: int = 0
-    quality: float = math.nan
-    missing: tuple[str, ...] = ()
-    alert: str | None = None  # a staff alert raised by the safety guard (the UI shows it)
-    breathing_period_s: float | None = None  # the breathing guide's swell period, if on
-
-    def line(self) -> str:
-        def f(x: float, fmt: str) -> str:
-            return "--" if x is None or math.isnan(x) else format(x, fmt)
-
-        m, s = divmod(int(self.elapsed_s), 60)
-        text = (
-            f"{self.phase:<11} {m:02d}:{s:02d}  HR {f(self.hr_bpm, '5.1f')}  "
-            f"EDA {f(self.scl_us, '5.2f')} µS  arousal {f(self.arousal, '4.2f')}  "
-            f"tempo {f(self.tempo_bpm, '3.0f')} BPM  segment {self.segment}"
-        )
-        if self.missing:
-            text += f"  (no {', '.join(self.missing)})"
-        return text
-
-
-@dataclass
-class SessionResult:
-    session_id: int
-    status: str
-    duration_s: float
-    summary: dict[str, object] = field(default_factory=dict)
 
 
 class Session:
@@ -125,7 +89,7 @@ class Session:
         self.on_breathing = on_breathing  # the LED pulses with the swell (None: stop pulsing)
         self.status = SessionStatus()
         self._stop_requested: str | None = None
-        self._stop_by_listener = self._distress = self._liked = False
+        self._stop_by_listener = self._distress = self._liked = self._cancelled = False
         self._windows: deque[WindowFeatures] = deque(maxlen=KEPT_WINDOWS)
         self._arrival: list[WindowFeatures] = []  # the first minute's: rewards compare to it
         # A sensor lost since the start: rules only; during this segment: no reward from it.
@@ -145,11 +109,22 @@ class Session:
         self._pending: Future[np.ndarray] | None = None
 
     # -- controls (from the button, SIGTERM, staff) ------------------------------------------
-    def request_stop(self, reason: str = "stopped", *, by_listener: bool = False) -> None:
+    def request_stop(
+        self, reason: str = "stopped", *, by_listener: bool = False, fade_s: float | None = None
+    ) -> None:
         """End the session. `by_listener`: the listener (or staff for them) pressed stop, which
-        tells the sequencer the music was not right (a shutdown does not)."""
+        tells the sequencer the music was not right (a shutdown does not). `fade_s`: a fade
+        out other than STOP_FADE_S."""
+        if fade_s is not None:
+            self._stop_fade_s = fade_s
         self._stop_by_listener = self._stop_by_listener or by_listener
         self._stop_requested = reason
+
+    def cancel_start(self, fade_s: float = CANCEL_FADE_S) -> None:
+        """Withdraw the start (the press that began the session became a hold): a quick fade,
+        recorded as stopped with `cancelled` in the summary; the sequencer learns nothing."""
+        self._cancelled = True
+        self.request_stop("stopped", fade_s=fade_s)
 
     def like(self) -> None:
         """The listener (or staff) pressed "I like this"."""
@@ -186,7 +161,7 @@ class Session:
                 self._queue_rendered()
                 if self._stop_requested:
                     status = self._stop_requested
-                    if decision is not None:
+                    if decision is not None and not self._cancelled:
                         self._observe(decision, start, now, stopped=self._stop_by_listener)
                     if self._distress:
                         self._record_distress(sid, elapsed, decision)
@@ -349,7 +324,12 @@ class Session:
 
     def _render(self, recipe: Recipe, seconds: float, at: float, period: float | None):
         # The breathing guide's swell, in phase with session time (and so with the LED).
-        return with_swell(self.renderer.render(recipe, seconds), self.sink.sample_rate, period, at)
+        rate = self.sink.sample_rate
+        stream = getattr(self.renderer, "stream", None)
+        if self._realtime and stream is not None:  # made as it plays: bounded memory
+            source = stream(recipe, seconds)
+            return source if period is None else SwelledSource(source, rate, period, at)
+        return with_swell(self.renderer.render(recipe, seconds), rate, period, at)
 
     def _queue_rendered(self) -> None:
         if self._pending is not None and self._pending.done():
@@ -359,6 +339,9 @@ class Session:
 
     def _finish(self, sid: int, status: str, elapsed: float, frames_per_tick: int) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        pending = self._pending
+        if pending is not None and not pending.cancelled() and pending.exception() is None:
+            getattr(pending.result(), "close", lambda: None)()  # a stream's synth
         # Fades never jump: the stop fades the music out, whatever ended the session.
         try:
             self.mixer.fade_out(self._stop_fade_s)
@@ -366,6 +349,7 @@ class Session:
                 self.sink.write(self.mixer.pull(frames_per_tick))
         except Exception:  # the record below matters more than the last seconds of audio
             log.exception("could not fade out the audio")
+        getattr(self.mixer, "close", lambda: None)()  # what still plays, streams included
         self.store.end_session(sid, status, elapsed, self._summary(status, elapsed))
 
     def _summary(self, status: str, elapsed: float) -> dict[str, object]:
@@ -376,6 +360,8 @@ class Session:
             "segments": self.status.segment,
             "missing_sensors": list(self.sensors.missing()),
         }
+        if self._cancelled:
+            summary["cancelled"] = True
         if self._baseline is not None:
             summary["baseline_hr_bpm"] = _round(self._baseline.hr_bpm)
         if self._features is not None:

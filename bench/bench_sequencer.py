@@ -2,7 +2,9 @@
 comparison on virtual listeners (adaptive vs rules-only, a fixed playlist and random).
 
 Latency: every `next()` of whole simulated sessions, the adaptive sequencer (rules + masks +
-Thompson sampling over a persisted state) against the RuleSequencer alone, same states.
+Thompson sampling over a persisted state) against the RuleSequencer alone, same states; wall
+clock (what a listener waits, inflated when other processes share the cores) and this thread's
+CPU time (the decision's own cost, whatever else runs).
 Memory: tracemalloc peak over the latency runs; ru_maxrss (KiB) for the process at the end.
 """
 
@@ -29,9 +31,10 @@ SIM_LISTENERS, SIM_SESSIONS = 5, 8  # the figure in docs uses 20 × 10 (a few mi
 LATENCY_TARGET_MS = 5.0
 
 
-def _latencies(make) -> np.ndarray:
+def _latencies(make) -> tuple[np.ndarray, np.ndarray]:
+    """(wall-clock ms, thread CPU ms) per decision."""
     rng = np.random.default_rng(0)
-    out = []
+    out, cpu = [], []
     for k in range(SESSIONS):
         seq = make(k)
         elapsed, previous = 0.0, None
@@ -45,13 +48,14 @@ def _latencies(make) -> np.ndarray:
                 previous=previous,
                 hr_bpm=float(rng.uniform(60, 100)),
             )
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             d = seq.next(state)
             out.append(time.perf_counter() - start)
+            cpu.append(time.thread_time() - start_cpu)
             if d.duration_s <= 0:
                 break
             elapsed, previous = elapsed + d.duration_s, d
-    return np.asarray(out) * 1000.0
+    return np.asarray(out) * 1000.0, np.asarray(cpu) * 1000.0
 
 
 def main() -> None:
@@ -74,17 +78,23 @@ def main() -> None:
         return RuleSequencer(session_s=1200.0, seed=k)
 
     tracemalloc.start()
-    mine = _latencies(ours)
-    rules = _latencies(peer)
+    mine, mine_cpu = _latencies(ours)
+    rules, rules_cpu = _latencies(peer)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"decision latency over {len(mine)} decisions ({SESSIONS} sessions each):")
-    for name, q in (("median", 50), ("p99", 99), ("max", 100)):
-        a, b = np.percentile(mine, q), np.percentile(rules, q)
-        print(f"  {name:<6} adaptive {a:7.3f} ms   rules-only {b:7.3f} ms   ratio {a / b:6.1f}×")
-    verdict = "meets" if np.percentile(mine, 99) <= LATENCY_TARGET_MS else "MISSES"
+    for clock, a_ms, b_ms in (("wall", mine, rules), ("cpu", mine_cpu, rules_cpu)):
+        for name, q in (("median", 50), ("p99", 99), ("max", 100)):
+            a, b = np.percentile(a_ms, q), max(np.percentile(b_ms, q), 1e-6)
+            print(
+                f"  {clock:<4} {name:<6} adaptive {a:7.3f} ms   rules-only {b:7.3f} ms   "
+                f"ratio {a / b:6.1f}×"
+            )
     target = f"{LATENCY_TARGET_MS:.0f} ms"
-    print(f"  p99 {verdict} the {target} target; tracemalloc peak {peak / 1e6:.2f} MB")
+    for clock, a_ms in (("wall-clock", mine), ("CPU", mine_cpu)):
+        verdict = "meets" if np.percentile(a_ms, 99) <= LATENCY_TARGET_MS else "MISSES"
+        print(f"  {clock} p99 {verdict} the {target} target")
+    print(f"  tracemalloc peak {peak / 1e6:.2f} MB")
     store.close()
 
     start = time.perf_counter()

@@ -4,7 +4,8 @@ Ours: the live stream (PhysiologyStream fed 1 s batches, a 60 s window every 60 
 correction, HRV, breathing, EDA, quality) and the offline path (the same pure functions over a
 whole recording at once). NeuroKit2: `ppg_process` + `hrv_time` per 60 s window + `eda_process`.
 Peak memory is tracemalloc's peak of Python allocations during each side's run (numpy buffers
-included). Also the cost of one 60 s window update of the stream, in microseconds.
+included); time is CPU time with the sides taking turns per recording (see _measure). Also the
+cost of one 60 s window update of the stream, in microseconds (wall clock, median).
 Run: python -m bench signals
 """
 
@@ -25,17 +26,26 @@ from drivers.sources import GsrBatch, PpgBatch
 PARTICIPANTS = (2, 5, 10, 15, 20, 25, 30, 35)  # a spread of the labelled recordings
 
 
-def _measure(run, recs) -> tuple[float, float]:
-    """(CPU-bound seconds, peak MiB) of `run` over every recording."""
-    run(recs[0])  # warm caches (imports, filter designs) outside the measurement
+def _measure(runs, recs) -> list[tuple[float, float]]:
+    """(CPU seconds, peak MiB) of each of `runs` over every recording.
+
+    The runs take turns recording by recording, so a neighbour's load on a shared machine
+    falls on every side alike; CPU time (this process's, all threads) rather than wall time
+    for the same reason.
+    """
+    for run in runs:
+        run(recs[0])  # warm caches (imports, filter designs) outside the measurement
+    seconds, peaks = [0.0] * len(runs), [0.0] * len(runs)
     tracemalloc.start()
-    start = time.perf_counter()
     for rec in recs:
-        run(rec)
-    elapsed = time.perf_counter() - start
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
+        for i, run in enumerate(runs):
+            tracemalloc.reset_peak()
+            start = time.process_time()
+            run(rec)
+            seconds[i] += time.process_time() - start
+            peaks[i] = max(peaks[i], tracemalloc.get_traced_memory()[1] / 2**20)
     tracemalloc.stop()
-    return elapsed, peak
+    return list(zip(seconds, peaks, strict=True))
 
 
 def _ours_stream(rec) -> None:
@@ -86,11 +96,10 @@ def main() -> None:
         return
     recs = [load_e4(p) for p in paths]
     hours = sum(r.bvp.size / r.bvp_fs for r in recs) / 3600
-    nk_s, nk_mib = _measure(_neurokit, recs)
-    stream_s, stream_mib = _measure(_ours_stream, recs)
-    offline_s, offline_mib = _measure(_ours_offline, recs)
+    measured = _measure((_neurokit, _ours_stream, _ours_offline), recs)
+    (nk_s, nk_mib), (stream_s, stream_mib), (offline_s, offline_mib) = measured
     print(f"{len(recs)} Stress-Predict recordings, {hours:.1f} h of 64 Hz BVP + 4 Hz EDA")
-    print("throughput in hours of recording per second (x real time), peak MiB (tracemalloc)")
+    print("throughput in hours of recording per CPU second (x real time), peak MiB (tracemalloc)")
     for name, s, mib in (
         ("NeuroKit2 ppg_process+hrv_time+eda_process", nk_s, nk_mib),
         ("ours, live stream (1 s batches)", stream_s, stream_mib),

@@ -11,6 +11,7 @@ from appliance.music.layers import apply_breathing_swell
 from appliance.music.library import Library
 from appliance.music.recipe import Recipe
 from appliance.music.render import FluidSynthRenderer
+from appliance.music.stream import ArraySource, SegmentSource
 
 BREATHING_PERIOD_KEY = "breathing_period_s"  # Decision.extra: the swell's period
 FILE_START_KEY = "file_start_s"  # Decision.extra: where in a personal track to start
@@ -56,6 +57,13 @@ class MusicEngine:
                 pcm, self.sample_rate, float(breathing_period_s), start_s=session_time_s, out=pcm
             )
         return pcm
+
+    def stream(self, recipe: Recipe, seconds: float) -> SegmentSource:
+        """render(recipe, seconds)'s samples as a source the mixer reads as it plays: generated
+        music is made block by block (bounded memory); anything else is rendered whole."""
+        if recipe.source == "generated":
+            return self.renderer.stream(recipe, seconds)
+        return ArraySource(self.render(recipe, seconds))
 
     def render_for(
         self, recipe: Recipe, seconds: float, extra: Mapping[str, object], session_time_s: float

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from appliance.music.levels import SOFT_KNEE_DB, db_to_gain, limit
+from appliance.music.stream import SegmentSource
 
 MIN_RAMP_S = 0.02  # even a "sudden" change is ramped this long: never a click
 MIN_VOLUME_DB = -90.0  # volume floor; below this is treated as silence-with-a-ramp
@@ -31,9 +32,10 @@ HOLD, FADE_IN, FADE_OUT = "hold", "in", "out"
 
 @dataclass
 class _Voice:
-    """One playing segment and the fade it is in."""
+    """One playing segment and the fade it is in: PCM in memory, or a source read as it plays."""
 
-    pcm: np.ndarray
+    pcm: np.ndarray | None
+    source: SegmentSource | None = None
     position: int = 0
     shape: str = HOLD
     gain: float = 1.0  # HOLD: constant; FADE_IN: final; FADE_OUT: starting gain
@@ -58,7 +60,20 @@ class _Voice:
     @property
     def finished(self) -> bool:
         faded = self.shape == FADE_OUT and self.fade_position >= self.fade_frames
-        return faded or self.position >= len(self.pcm)
+        return faded or self.position >= self.n_frames
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.pcm) if self.pcm is not None else self.source.n_frames
+
+    def take(self, n: int) -> np.ndarray:
+        if self.pcm is not None:
+            return self.pcm[self.position : self.position + n]
+        return self.source.read(n)
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.close()
 
 
 class _Glide:
@@ -130,20 +145,26 @@ class Mixer:
         with self._lock:
             return self._volume.db
 
-    def queue(self, pcm: np.ndarray) -> None:
-        """Play a segment: now if nothing plays, else crossfading in from now."""
-        if pcm.ndim != 2 or pcm.shape[1] != 2:
+    def queue(self, pcm: np.ndarray | SegmentSource) -> None:
+        """Play a segment (PCM, or a source read as it plays, closed once done): now if
+        nothing plays, else crossfading in from now."""
+        source = None
+        if not isinstance(pcm, np.ndarray):
+            source, pcm = pcm, None
+        elif pcm.ndim != 2 or pcm.shape[1] != 2:
             raise ValueError(f"a segment is float32 (n, 2), not {pcm.dtype} {pcm.shape}")
-        pcm = np.ascontiguousarray(pcm, dtype=np.float32)
+        else:
+            pcm = np.ascontiguousarray(pcm, dtype=np.float32)
         with self._lock:
             if not self._voices:
                 # Onto silence: a MIN_RAMP_S fade-in, so even a segment cut mid-note never clicks.
-                self._voices.append(_Voice(pcm, shape=FADE_IN, fade_frames=self._frames(0.0)))
+                fade = self._frames(0.0)
+                self._voices.append(_Voice(pcm, source, shape=FADE_IN, fade_frames=fade))
                 return
             frames = self._frames(self.crossfade_s)
             for voice in self._voices:
                 voice.fade_out(frames)
-            self._voices.append(_Voice(pcm, shape=FADE_IN, fade_frames=frames))
+            self._voices.append(_Voice(pcm, source, shape=FADE_IN, fade_frames=frames))
 
     def set_volume(self, db: float, ramp_s: float = 1.0) -> None:
         """Glide to `db` (relative to the cap) over ramp_s, linearly in dB."""
@@ -182,6 +203,13 @@ class Mixer:
             for voice in self._voices:
                 voice.fade_out(frames)
 
+    def close(self) -> None:
+        """Drop whatever still plays (a streamed segment's synth with it)."""
+        with self._lock:
+            for voice in self._voices:
+                voice.close()
+            self._voices = []
+
     def pull(self, n_frames: int) -> np.ndarray:
         """Exactly n_frames of float32 stereo, never above max_level_dbfs."""
         out = np.zeros((n_frames, 2), dtype=np.float32)
@@ -191,6 +219,9 @@ class Mixer:
             self._grow(n_frames)
             for voice in self._voices:
                 self._mix_voice(voice, out)
+            for voice in self._voices:
+                if voice.finished:
+                    voice.close()  # a streamed segment's synth goes at once
             self._voices = [voice for voice in self._voices if not voice.finished]
             self._volume.apply(out, self._ramp, self._gain)
             self._duck.apply(out, self._ramp, self._gain)
@@ -216,12 +247,12 @@ class Mixer:
         self._scratch = np.empty((n, 2), dtype=np.float32)
 
     def _mix_voice(self, voice: _Voice, out: np.ndarray) -> None:
-        take = min(len(out), len(voice.pcm) - voice.position)
+        take = min(len(out), voice.n_frames - voice.position)
         if voice.shape == FADE_OUT:
             take = min(take, voice.fade_frames - voice.fade_position)
         if take <= 0:
             return
-        source = voice.pcm[voice.position : voice.position + take]
+        source = voice.take(take)
         scaled = self._scratch[:take]
         if voice.shape == HOLD:
             np.multiply(source, np.float32(voice.gain), out=scaled)

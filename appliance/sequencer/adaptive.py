@@ -190,6 +190,8 @@ class AdaptiveSequencer:
                 extra={"segment": base.extra.get("segment"), "policy": "fixed"},
             )
         kept = self._session_choice[0] if self._session_choice is not None else None
+        if self.policy == "adaptive" and self._learning_ok(base, state):
+            kept = None  # the bandit chooses at every step
         # The session's arm, when it still fits, is all a step needs to check (fast path).
         options = self._allowed(base, previous, (kept,)) if kept is not None else {}
         options = options or self._allowed(base, previous)
@@ -207,11 +209,14 @@ class AdaptiveSequencer:
     def _choose(
         self, arms: list[A.Arm], base: Decision, state: SequencerState
     ) -> tuple[A.Arm, float, str]:
-        """One arm per session, chosen at its start and kept: every switch would cost a calming
-        step (≤ 2 changes per step) and blur which music earned which reward. A new choice is
-        made only when the session's arm is not allowed at this step."""
+        """The baselines (rules, random, one fixed arm) keep one arm per session, chosen at its
+        start; a new choice only when it is not allowed at a step. The bandit chooses at every
+        step while it can learn: its evidence compares a session's segments with each other
+        (bandit.py), which needs more than one choice per session, and ten sessions would
+        otherwise be only ten observations per listener."""
         chosen = self._session_choice
-        if chosen is not None and chosen[0] in arms:
+        keep = self.policy != "adaptive" or not self._learning_ok(base, state)
+        if keep and chosen is not None and chosen[0] in arms:
             arm, probability, _ = chosen
             return arm, probability, f"{arm.key} kept for the session (p={probability:.2f})"
         current = None
@@ -234,13 +239,17 @@ class AdaptiveSequencer:
         default = default or (current if current in arms else arms[0])
         if self.policy == "rules":
             return default, 1.0, f"{default.key}: the clinical default"
-        unusable = state.estimate is None or not state.estimate.usable
-        if not state.sensors_ok or (base.phase != "calibration" and unusable):
+        if not self._learning_ok(base, state):
             arm = current if current in arms else default
             return arm, 1.0, f"{arm.key} (sensors lost or unusable: rules only)"
         arm, probability, expected = self.bandit.choose(arms, self._context(base, state), self.rng)
         why = f"{arm.key} by the bandit (p={probability:.2f}, expected {expected:+.2f})"
         return arm, probability, why
+
+    @staticmethod
+    def _learning_ok(base: Decision, state: SequencerState) -> bool:
+        unusable = state.estimate is None or not state.estimate.usable
+        return state.sensors_ok and (base.phase == "calibration" or not unusable)
 
     def _allowed(
         self, base: Decision, previous: Recipe | None, arms: tuple[A.Arm, ...] = A.ALL_ARMS
@@ -304,7 +313,8 @@ class AdaptiveSequencer:
         # How aroused the listener arrived (calibration's absolute guess, 0.5 = typical):
         # more room to calm, a larger reward, whatever the arm.
         arrival = state.baseline_arousal
-        return A.context_vector(base.phase, None if arrival is None else 4.0 * (arrival - 0.5))
+        start_z = None if arrival is None else 4.0 * (arrival - 0.5)
+        return A.context_vector(base.phase, start_z, base.recipe.tempo_bpm, base.recipe.loudness_db)
 
     def _finish(
         self,

@@ -56,7 +56,8 @@ ALL_ARMS: tuple[Arm, ...] = tuple(
 DEFAULT_ARM = Arm("piano", "major", "standard")
 
 # Context the reward depends on whatever the arm: the phase (calming phases lower HR for every
-# arm, a rise raises it) and how aroused the listener arrived (more room to calm).
+# arm, a rise raises it), how aroused the listener arrived (more room to calm), and the rules'
+# tempo and loudness at this step (the arc's own calming, which a segment's music rides on).
 PHASE_GROUPS = {
     "calibration": 0,
     "iso": 0,
@@ -71,8 +72,11 @@ PHASE_GROUPS = {
     "rise": 2,
 }
 N_ARM_FEATURES = len(FAMILIES) + len(MODES) + len(TEXTURES)
-N_FEATURES = N_ARM_FEATURES + 3 + 1
+N_CONTEXT = 3 + 1 + 2
+N_FEATURES = N_ARM_FEATURES + N_CONTEXT
 START_Z_LIMIT = 3.0
+CONTEXT_TEMPO_BPM, CONTEXT_TEMPO_SCALE_BPM = 70.0, 20.0
+CONTEXT_LOUDNESS_DB, CONTEXT_LOUDNESS_SCALE_DB = -24.0, 6.0
 
 
 def arm_vector(arm: Arm) -> np.ndarray:
@@ -88,11 +92,18 @@ ARM_MATRIX = np.stack([arm_vector(a) for a in ALL_ARMS])
 ARM_INDEX = {a: i for i, a in enumerate(ALL_ARMS)}
 
 
-def context_vector(phase: str, start_z: float | None) -> np.ndarray:
-    c = np.zeros(4)
+def context_vector(
+    phase: str,
+    start_z: float | None,
+    tempo_bpm: float = CONTEXT_TEMPO_BPM,
+    loudness_db: float = CONTEXT_LOUDNESS_DB,
+) -> np.ndarray:
+    c = np.zeros(N_CONTEXT)
     c[PHASE_GROUPS.get(phase, 0)] = 1.0
     z = 0.0 if start_z is None or not np.isfinite(start_z) else float(start_z)
     c[3] = max(-START_Z_LIMIT, min(START_Z_LIMIT, z)) / START_Z_LIMIT
+    c[4] = (tempo_bpm - CONTEXT_TEMPO_BPM) / CONTEXT_TEMPO_SCALE_BPM
+    c[5] = (loudness_db - CONTEXT_LOUDNESS_DB) / CONTEXT_LOUDNESS_SCALE_DB
     return c
 
 

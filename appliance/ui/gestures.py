@@ -15,6 +15,14 @@ injected clock:
   `on_hold_feedback(False)`. Someone who let go after the LED lit changed their mind;
 - tap followed within the window by a long press → the long press alone counts (hold or
   cancelled hold); the tap was a fumble on the way to holding.
+
+Optionally, `on_press_down` is asked at the (debounced) press-down edge of a first press; when
+it returns True it has acted on the press at once (the service starts a session while idle,
+where a double press means nothing, instead of waiting ~0.5 s for the double-press window).
+That press and a second one within the window then report no `on_press`/`on_double_press`;
+if the press (or the second one) becomes a hold, `on_press_cancelled` comes with
+`on_hold_feedback(True)`, so whatever started provisionally can be undone before the hold
+completes. A hold still never counts as a press.
 """
 
 from __future__ import annotations
@@ -50,6 +58,8 @@ class GestureRecognizer:
         double_press_window_s: float = DOUBLE_PRESS_WINDOW_S,
         hold_s: float = HOLD_S,
         hold_feedback_s: float = HOLD_FEEDBACK_S,
+        on_press_down: Callable[[], bool] | None = None,
+        on_press_cancelled: Callable[[], None] | None = None,
     ) -> None:
         if not 0 < hold_feedback_s <= hold_s:
             raise ValueError(
@@ -61,6 +71,8 @@ class GestureRecognizer:
         self._on_double_press = on_double_press
         self._on_hold = on_hold
         self._on_hold_feedback = on_hold_feedback or (lambda _active: None)
+        self._on_press_down = on_press_down or (lambda: False)
+        self._on_press_cancelled = on_press_cancelled or (lambda: None)
         self._window_s = double_press_window_s
         self._hold_s = hold_s
         self._hold_feedback_s = hold_feedback_s
@@ -69,19 +81,25 @@ class GestureRecognizer:
         self._up_at = 0.0
         self._is_second_press = False
         self._feedback_on = False
+        self._claimed = False  # on_press_down acted on this gesture's first press
 
     def advance_to(self, t: float) -> None:
         """Fire every timer due at or before `t`, in time order."""
         if self._phase is _Phase.DOWN:
             if not self._feedback_on and t >= self._down_at + self._hold_feedback_s:
                 self._feedback_on = True
+                if self._claimed:  # what the press started early is undone: it is a hold
+                    self._claimed = False
+                    self._on_press_cancelled()
                 self._on_hold_feedback(True)
             if t >= self._down_at + self._hold_s:
                 self._phase = _Phase.HELD
                 self._on_hold()
         elif self._phase is _Phase.WAITING_FOR_SECOND and t >= self._up_at + self._window_s:
             self._phase = _Phase.IDLE
-            self._on_press()
+            if not self._claimed:
+                self._on_press()
+            self._claimed = False
 
     def edge(self, t: float, pressed: bool) -> None:
         """A debounced edge at time `t` (edges arrive in time order, levels alternating)."""
@@ -94,6 +112,7 @@ class GestureRecognizer:
     def _press(self, t: float) -> None:
         if self._phase is _Phase.IDLE:
             self._is_second_press = False
+            self._claimed = bool(self._on_press_down())
         elif self._phase is _Phase.WAITING_FOR_SECOND:
             self._is_second_press = True
         else:
@@ -105,11 +124,13 @@ class GestureRecognizer:
     def _release(self, t: float) -> None:
         if self._phase is _Phase.HELD or (self._phase is _Phase.DOWN and self._feedback_on):
             self._phase = _Phase.IDLE  # a completed or a cancelled hold
-            self._feedback_on = False
+            self._feedback_on = self._claimed = False
             self._on_hold_feedback(False)
         elif self._phase is _Phase.DOWN and self._is_second_press:
             self._phase = _Phase.IDLE
-            self._on_double_press()
+            if not self._claimed:
+                self._on_double_press()
+            self._claimed = False
         elif self._phase is _Phase.DOWN:
             self._phase = _Phase.WAITING_FOR_SECOND
             self._up_at = t
@@ -134,6 +155,8 @@ class ButtonGestures:
         hold_s: float = HOLD_S,
         hold_feedback_s: float = HOLD_FEEDBACK_S,
         debounce_s: float = DEBOUNCE_S,
+        on_press_down: Callable[[], bool] | None = None,
+        on_press_cancelled: Callable[[], None] | None = None,
     ) -> None:
         self._now = now
         self._recognizer = GestureRecognizer(
@@ -144,6 +167,8 @@ class ButtonGestures:
             double_press_window_s=double_press_window_s,
             hold_s=hold_s,
             hold_feedback_s=hold_feedback_s,
+            on_press_down=on_press_down,
+            on_press_cancelled=on_press_cancelled,
         )
         self._edges = DebouncedButton(button, now=now, debounce_s=debounce_s)
 

@@ -11,6 +11,7 @@ from appliance.affect.baseline import Baseline
 from appliance.affect.estimate import AffectEstimate
 from appliance.sequencer import arms as A
 from appliance.sequencer.adaptive import MODEL_NAME, AdaptiveSequencer
+from appliance.sequencer.bandit import DISCOUNT
 from appliance.sequencer.decision import Decision, Outcome, SequencerState
 from appliance.sequencer.profile import CONSTRAINTS, ListenerProfile
 from appliance.signals.features import WindowFeatures
@@ -114,8 +115,9 @@ def test_bandit_state_survives_a_restart(tmp_path: Path) -> None:
         assert learned.n > 3
     with Store(path) as store:  # the device restarted
         again = make(store, ListenerProfile())
-        assert np.allclose(again.bandit.evidence.xx, learned.xx)
-        assert np.allclose(again.bandit.evidence.xr, learned.xr)
+        # The next session starts from what was learned, faded by one session's discount.
+        assert np.allclose(again.bandit.evidence.xx, DISCOUNT * learned.xx)
+        assert np.allclose(again.bandit.evidence.xr, DISCOUNT * learned.xr)
         state = LearningStore(store).load_state("L-1", MODEL_NAME)
         assert state is not None and state["n"] == pytest.approx(learned.n)
 

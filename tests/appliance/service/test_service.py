@@ -327,3 +327,43 @@ def test_listener_profile_with_consent_is_chosen_and_kept(harness) -> None:
     h.until(lambda: h.service.state is State.IDLE, "idle")
     row = h.service.appliance.store.session(h.service.last_result.session_id)
     assert row.listener_id == "L-0200"
+
+
+def test_from_idle_the_press_down_starts_the_session_before_the_release(harness) -> None:
+    h = harness()
+    h.service.start()
+    h.button.drive_low()
+    pressed_at = h.ui.now()
+    h.run(0.1)  # debounce (50 ms) and a poll or two: the press is still down
+    assert h.service.state is State.SESSION
+    assert h.service.pressed_at - pressed_at <= 0.1
+    h.button.drive_high()
+    h.run(0.6)  # the release and the double-press window add nothing
+    assert h.service.state is State.SESSION
+    h.tap()  # the next tap stops it, as always
+    assert h.service.state is State.STOPPING
+    h.until(lambda: h.service.state is State.IDLE, "back to idle")
+    assert h.service.last_result.status == "stopped"
+    assert "cancelled" not in h.service.last_result.summary
+
+
+def test_a_hold_from_idle_withdraws_the_start_then_powers_off(harness) -> None:
+    h = harness()
+    h.service.start()
+    h.button.drive_low()
+    h.run(0.2)
+    assert h.service.state is State.SESSION  # provisionally: it may yet be a hold
+    h.run(0.9)  # past the 1 s hold feedback: the start is withdrawn, quickly
+    assert h.service.state in (State.STOPPING, State.IDLE)
+    h.until(lambda: h.service.state is State.IDLE, "the withdrawn start to end")
+    result = h.service.last_result
+    assert result.status == "stopped" and result.summary["cancelled"] is True
+    assert h.powered_off == []
+    h.button.drive_high()  # let go before 3 s: a cancelled hold, nothing else happens
+    h.run(3.0)
+    assert h.powered_off == [] and h.service.state is State.IDLE
+    h.button.drive_low()  # held the full 3 s this time
+    h.run(3.2)
+    h.button.drive_high()
+    h.until(lambda: h.service.state is State.EXITING, "the shutdown")
+    assert len(h.powered_off) == 1
