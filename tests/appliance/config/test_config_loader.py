@@ -171,7 +171,8 @@ def test_every_problem_at_once_with_file_line_and_key(etc: Path) -> None:
         "allowed: 50, 100, 200, 400, 800, 1000, 1600, 3200",
         f"{main}:5: hardware.ppg.address: 0x80 is out of range; allowed: 0x03..0x77",
         f"{main}:6: hardware.ppg.led_current_ma: 'lots' is not a number",
-        f"{main}:8: session.goal: 'calm' is not allowed; allowed: relax, sleep, wake, recovery, focus",
+        f"{main}:8: session.goal: 'calm' is not allowed; "
+        "allowed: relax, sleep, wake, recovery, focus",
         f"{main}:10: audio: is a section; expected keys under it, got 'wav'",
     ]
     error = ConfigError(problems)
