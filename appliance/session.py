@@ -6,6 +6,7 @@ clock in seconds and the service runs the very same loop in real time.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections import deque
@@ -17,7 +18,7 @@ import numpy as np
 
 from appliance.affect.baseline import Baseline, calibration_arousal
 from appliance.affect.estimate import AffectEstimate
-from appliance.affect.rules import RuleEstimator
+from appliance.affect.model_estimator import make_estimator
 from appliance.clock import Clock, SimulatedClock
 from appliance.music.mixer import Mixer
 from appliance.music.recipe import Recipe
@@ -96,7 +97,8 @@ class Session:
         self._sensor_lost = self._segment_sensor_lost = False
         self._stop_fade_s = STOP_FADE_S
         self._calibration: list[WindowFeatures] = []
-        self._estimator: RuleEstimator | None = None
+        self._estimator = None  # the affect model, or the rule estimate without it
+        self._drift_flagged = False
         self._baseline: Baseline | None = None
         self._baseline_arousal: float | None = None
         self._estimate: AffectEstimate | None = None
@@ -282,9 +284,14 @@ class Session:
             if self._estimator is None:
                 self._baseline = Baseline.from_windows(self._calibration)
                 self._baseline_arousal = calibration_arousal(self._calibration)
-                self._estimator = RuleEstimator(self._baseline)
+                self._estimator = make_estimator(self._calibration)
                 self.store.add_event(sid, elapsed, "baseline", _baseline_text(self._baseline))
             estimate = self._estimator.estimate(features)
+            if not self._drift_flagged and estimate.features.get("drift") == 1.0:
+                # Live inputs left the model's training distribution: say so in the record.
+                self._drift_flagged = True
+                report = json.dumps(self._estimator.drift_report(), default=str)
+                self.store.add_event(sid, elapsed, "model_drift", report)
             if estimate.usable:
                 self._estimate = estimate
                 if self._first_estimate is None:
@@ -362,6 +369,9 @@ class Session:
         }
         if self._cancelled:
             summary["cancelled"] = True
+        if self._estimate is not None:
+            summary["affect_source"] = self._estimate.source
+            summary["model_drift"] = self._drift_flagged
         if self._baseline is not None:
             summary["baseline_hr_bpm"] = _round(self._baseline.hr_bpm)
         if self._features is not None:

@@ -195,6 +195,11 @@ class AdaptiveSequencer:
         # The session's arm, when it still fits, is all a step needs to check (fast path).
         options = self._allowed(base, previous, (kept,)) if kept is not None else {}
         options = options or self._allowed(base, previous)
+        if kept is None and self.policy == "adaptive":
+            # The rules' calming step comes first: the bandit spends only the change budget the
+            # step leaves, so a switch of music never delays a softer or sparser step.
+            full = {arm: v for arm, v in options.items() if v[1] is base.recipe}
+            options = full or options
         if not options:  # nothing fits (e.g. all quarantined): near-silence, masks still hold
             self._base = base
             quiet = base.recipe.with_(source="silence", file=None)
