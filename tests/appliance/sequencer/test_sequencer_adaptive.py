@@ -172,3 +172,16 @@ def test_the_guard_steps_back_then_stops_with_a_staff_alert() -> None:
     stop = seq.watch(370.0, window(370, 118), 75.0)
     assert stop is not None and stop.duration_s == 0 and stop.stop and stop.alert
     assert stop.extra["fade_out_s"] >= 5
+
+
+def test_switching_music_never_delays_the_rules_calming_steps() -> None:
+    # Same physiology, same rules: the bandit's choices may differ from the clinical default's,
+    # but every softer step the rules take happens at the same segment.
+    played = {}
+    for policy in ("rules", "adaptive"):
+        seq = make(None, ListenerProfile(), seed=4, policy=policy)
+        played[policy] = run(seq, np.random.default_rng(5))
+    loudness = {p: [d.recipe.loudness_db for d in ds] for p, ds in played.items()}
+    assert loudness["adaptive"] == loudness["rules"]
+    assert min(loudness["rules"]) < loudness["rules"][0]  # the rules did step down
+    assert len({d.recipe.instrument for d in played["adaptive"]}) > 1  # the bandit did switch
