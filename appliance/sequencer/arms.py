@@ -56,8 +56,11 @@ ALL_ARMS: tuple[Arm, ...] = tuple(
 DEFAULT_ARM = Arm("piano", "major", "standard")
 
 # Context the reward depends on whatever the arm: the phase (calming phases lower HR for every
-# arm, a rise raises it), how aroused the listener arrived (more room to calm), and the rules'
-# tempo and loudness at this step (the arc's own calming, which a segment's music rides on).
+# arm, a rise raises it), how aroused the listener arrived (more room to calm), the rules'
+# tempo and loudness at this step (the arc's own calming, which a segment's music rides on),
+# and how far into the session the segment ends: calming accumulates (arousal lags the music
+# by minutes), so later segments reward more whatever plays. Without that term the music a
+# policy moves to later in a session would take the credit for the session's own progress.
 PHASE_GROUPS = {
     "calibration": 0,
     "iso": 0,
@@ -72,7 +75,7 @@ PHASE_GROUPS = {
     "rise": 2,
 }
 N_ARM_FEATURES = len(FAMILIES) + len(MODES) + len(TEXTURES)
-N_CONTEXT = 3 + 1 + 2
+N_CONTEXT = 3 + 1 + 2 + 1
 N_FEATURES = N_ARM_FEATURES + N_CONTEXT
 START_Z_LIMIT = 3.0
 CONTEXT_TEMPO_BPM, CONTEXT_TEMPO_SCALE_BPM = 70.0, 20.0
@@ -97,13 +100,16 @@ def context_vector(
     start_z: float | None,
     tempo_bpm: float = CONTEXT_TEMPO_BPM,
     loudness_db: float = CONTEXT_LOUDNESS_DB,
+    progress: float = 0.5,
 ) -> np.ndarray:
+    """`progress`: the fraction of the session elapsed by the segment's end (0..1)."""
     c = np.zeros(N_CONTEXT)
     c[PHASE_GROUPS.get(phase, 0)] = 1.0
     z = 0.0 if start_z is None or not np.isfinite(start_z) else float(start_z)
     c[3] = max(-START_Z_LIMIT, min(START_Z_LIMIT, z)) / START_Z_LIMIT
     c[4] = (tempo_bpm - CONTEXT_TEMPO_BPM) / CONTEXT_TEMPO_SCALE_BPM
     c[5] = (loudness_db - CONTEXT_LOUDNESS_DB) / CONTEXT_LOUDNESS_SCALE_DB
+    c[6] = min(max(progress, 0.0), 1.0)
     return c
 
 

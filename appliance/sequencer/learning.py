@@ -1,0 +1,70 @@
+"""What a listener's sessions teach the bandit: rewards from outcomes, persisted per listener.
+
+Loads the listener's evidence, the device's other listeners' (the population prior) and the
+quarantined music from the store; turns each finished segment into a reward (reward.py) and
+the bandit's update; saves the evidence after every update, so it survives restarts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from appliance.sequencer import arms as A
+from appliance.sequencer import reward
+from appliance.sequencer.bandit import Evidence, LinearThompson, population_prior_mean
+from appliance.sequencer.decision import Outcome
+from appliance.store.bandit_state import LearningStore
+
+MODEL_NAME = "linear-ts-v1"
+ACTIVATING_GOALS = ("wake", "recovery")  # a J's rise rewards activation, not calming
+
+
+class ListenerLearning:
+    def __init__(self, store: LearningStore | None, listener_id: str | None) -> None:
+        self.store = store if listener_id is not None else None
+        self.listener_id = listener_id
+        self.quarantined: set[str] = set()
+        prior, evidence = None, None
+        if self.store is not None and listener_id is not None:
+            self.quarantined = self.store.quarantined(listener_id)
+            others = self.store.other_states(MODEL_NAME, excluding=listener_id)
+            prior = population_prior_mean([Evidence.from_state(s) for s in others])
+            evidence = Evidence.from_state(self.store.load_state(listener_id, MODEL_NAME))
+        self.bandit = LinearThompson(prior, evidence)
+        self.rewards: list[tuple[str, float]] = []  # (arm key, reward) as learned
+
+    def quarantine(self, key: str) -> None:
+        """Distress: this music never again for this listener (until staff lift it)."""
+        self.quarantined.add(key)
+        if self.store is not None and self.listener_id is not None:
+            self.store.quarantine(self.listener_id, key, reason="distress pressed")
+
+    def learn(self, outcome: Outcome, goal: str) -> float | None:
+        """The segment's reward, learned; None when there is nothing to learn from it."""
+        d = outcome.decision
+        arm_key, context = d.extra.get("arm"), d.extra.get("context")
+        if not isinstance(arm_key, str) or not isinstance(context, list):
+            return None  # calibration without a choice, safety decisions, the playlist
+        stopped = outcome.stopped or outcome.distress
+        if not stopped and not outcome.learn:
+            return None  # sensor trouble: rules only, no learning
+        direction = -1.0 if d.phase == "rise" and goal in ACTIVATING_GOALS else 1.0
+        value = reward.segment_reward(
+            outcome.start_windows,
+            outcome.end_windows,
+            outcome.baseline,
+            liked=outcome.liked,
+            stopped=stopped,
+            direction=direction,
+        )
+        if value is None:
+            return None
+        arm = A.Arm.parse(arm_key)
+        if stopped:
+            self.bandit.update_verdict(arm, value)
+        else:
+            self.bandit.update(arm, np.asarray(context), value)
+        self.rewards.append((arm_key, value))
+        if self.store is not None and self.listener_id is not None:
+            self.store.save_state(self.listener_id, MODEL_NAME, self.bandit.evidence.to_state())
+        return value
