@@ -1,6 +1,6 @@
 """Leave-one-subject-out evaluation of the quantised model itself, written to EVALUATION.md.
 
-Each fold holds one person out entirely: the normalisation statistics, the Keras model and the
+Each fold holds one person out entirely: the input map's quantiles, the Keras model and the
 int8 conversion see only the others, and the held-out person's windows are scored by the
 LiteRT interpreter on the int8 file, as on the device. The per-listener baseline comes from
 the first calibration minutes only (what a device has), never from the whole recording.
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.affect import metrics
+from appliance.affect.input_map import QuantileMap
 from models import dataset, train
 
 log = logging.getLogger("models.evaluate")
@@ -30,11 +31,11 @@ def loso_scores(
         rest = [s for j, s in enumerate(subjects) if j != i]
         x = np.concatenate([s.x for s in rest])
         y = np.concatenate([s.y for s in rest])
-        mean, scale = train.normalisation(x)
-        z = (x - mean) / scale
+        input_map = QuantileMap.fit(x)
+        z = input_map(x)
         model = train.fit_keras(z, y, seed)
         tflite = train.to_int8_tflite(model, z, seed)
-        p = train.tflite_predict(tflite, (held_out.x - mean) / scale)
+        p = train.tflite_predict(tflite, input_map(held_out.x))
         out.append((held_out.y, p))
         log.info(
             "fold %2d/%d %s: AUROC %.3f (%.0f s)",
@@ -101,7 +102,7 @@ def write_markdown(path: Path, results: dict, spec: dict) -> None:
         "",
         "Protocol: leave-one-subject-out over every labelled Stress-Predict participant "
         f"({a['n_subjects']} people, {a['n_windows']} windows of 60 s every 5 s after the "
-        f"{spec['calibration_s']:.0f} s calibration). Each fold trains normalisation, Keras model "
+        f"{spec['calibration_s']:.0f} s calibration). Each fold fits the input map, Keras model "
         "and int8 conversion on the other people only; the held-out person is scored by the "
         "LiteRT interpreter on the int8 file. The per-person baseline is the median of the "
         "calibration windows only. Threshold "

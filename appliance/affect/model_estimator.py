@@ -37,9 +37,8 @@ class ModelEstimator:
 
     def estimate(self, features: WindowFeatures) -> AffectEstimate:
         x = self._context.push(features)
-        z = self.model.standardise(x)
-        p = float(self.model.predict_standardised(z)[0])
-        self.drift_status = self.drift.update(z)
+        p = float(self.model.predict(x)[0])
+        self.drift_status = self.drift.update(self.model.standardise(x))
         if self.drift_status.drifting and not self._warned_drift:
             self._warned_drift = True
             log.warning(

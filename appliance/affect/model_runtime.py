@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from appliance.affect.input_map import QuantileMap
 from appliance.affect.model_features import FEATURE_NAMES
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "affect.tflite"
+MODEL_FORMAT = 2  # affect.json layout this code reads: 2 = quantile input map
 
 
 class ModelUnavailable(RuntimeError):
@@ -31,8 +33,9 @@ class FeatureMismatch(ModelUnavailable):
 @dataclass(frozen=True)
 class ModelSpec:
     feature_names: tuple[str, ...]
-    mean: np.ndarray  # per feature, subtracted before the model
-    scale: np.ndarray  # per feature, divided after
+    input_map: QuantileMap  # raw features → the model's inputs
+    mean: np.ndarray  # per feature: the training distribution, for the drift monitor
+    scale: np.ndarray
     classes: tuple[str, ...]
     calm_below: float  # P(stress) below this: calm
     stressed_above: float  # P(stress) above this: stressed
@@ -44,9 +47,15 @@ class ModelSpec:
     def from_json(cls, path: Path) -> ModelSpec:
         try:
             d = json.loads(Path(path).read_text())
-            norm, thr = d["normalisation"], d["thresholds"]
+            if d.get("format") != MODEL_FORMAT:
+                raise ModelUnavailable(
+                    f"model description {path} has format {d.get('format')!r}; this version "
+                    f"reads format {MODEL_FORMAT}: retrain with `attune model train`"
+                )
+            norm, thr, imap = d["normalisation"], d["thresholds"], d["input_map"]
             return cls(
                 feature_names=tuple(d["features"]),
+                input_map=QuantileMap.from_lists(imap["knots"], imap["scores"]),
                 mean=np.asarray(norm["mean"], dtype=np.float32),
                 scale=np.asarray(norm["scale"], dtype=np.float32),
                 classes=tuple(d["classes"]),
@@ -103,7 +112,7 @@ def load_interpreter_class():
 
 
 class AffectModel:
-    """P(stress) for model input vectors (len(FEATURE_NAMES), unstandardised)."""
+    """P(stress) for model input vectors (len(FEATURE_NAMES), as ContextFeatures makes them)."""
 
     def __init__(
         self,
@@ -125,10 +134,12 @@ class AffectModel:
             raise ModelUnavailable(f"cannot load {self.path}: {exc}") from None
         inp = self._interp.get_input_details()[0]
         out = self._interp.get_output_details()[0]
-        if int(inp["shape"][-1]) != len(self.spec.feature_names):
+        n_features = len(self.spec.feature_names)
+        if int(inp["shape"][-1]) != n_features or self.spec.input_map.knots.shape[0] != n_features:
             raise FeatureMismatch(
-                f"{self.path} takes {inp['shape'][-1]} inputs but its description lists "
-                f"{len(self.spec.feature_names)} features"
+                f"{self.path} takes {inp['shape'][-1]} inputs and its input map "
+                f"{self.spec.input_map.knots.shape[0]}, but its description lists "
+                f"{n_features} features"
             )
         self._in_index, self._in_dtype = inp["index"], inp["dtype"]
         self._in_scale, self._in_zero = inp["quantization"]
@@ -137,10 +148,15 @@ class AffectModel:
         self._scale = np.where(self.spec.scale > 0, self.spec.scale, 1.0).astype(np.float32)
 
     def standardise(self, x: np.ndarray) -> np.ndarray:
+        """Raw features in training SDs from the training mean (the drift monitor's units)."""
         return (np.asarray(x, dtype=np.float32) - self.spec.mean) / self._scale
 
-    def predict_standardised(self, z: np.ndarray) -> np.ndarray:
-        """P(stress) per row of already standardised inputs."""
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """Raw features → the network's inputs (the input map)."""
+        return self.spec.input_map(x)
+
+    def predict_encoded(self, z: np.ndarray) -> np.ndarray:
+        """P(stress) per row of already encoded inputs."""
         z = np.atleast_2d(np.asarray(z, dtype=np.float32))
         out = np.empty(len(z), dtype=np.float64)
         for i, row in enumerate(z):
@@ -151,7 +167,7 @@ class AffectModel:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """P(stress) per row of raw input vectors."""
-        return self.predict_standardised(self.standardise(np.atleast_2d(x)))
+        return self.predict_encoded(self.encode(np.atleast_2d(x)))
 
     def _quantise(self, z: np.ndarray) -> np.ndarray:
         if self._in_dtype == np.float32:

@@ -14,10 +14,12 @@ def _window(t, hr=70.0, rmssd=40.0, sdnn=50.0, scl=2.0, slope=0.0, scr=2.0, q=0.
     )  # fmt: skip
 
 
-def test_names_are_unique_and_ordered_by_lag():
+def test_names_are_unique_and_each_feature_is_followed_by_its_lags():
     names = mf.FEATURE_NAMES
-    assert len(names) == len(set(names)) == len(mf.BASE_FEATURES) * len(mf.LAGS_S)
-    assert names[: len(mf.BASE_FEATURES)] == mf.BASE_FEATURES
+    n_lagged = sum(len(lags) for lags in mf.LAGS_S.values())
+    assert len(names) == len(set(names)) == n_lagged + 2 * len(mf.COURSE_FEATURES)
+    assert names[:3] == ("hr_rel", "hr_rel@30s", "hr_rel@60s")
+    assert names[-2:] == ("scr_delta_per_min-session_min", "scr_delta_per_min-session_max")
 
 
 def test_baseline_ignores_poor_windows():
@@ -31,7 +33,7 @@ def test_window_at_baseline_is_all_zero_and_deviations_are_relative():
     v = mf.window_vector(_window(200, hr=77.0, rmssd=20.0, scl=4.05), base)
     assert v[0] == pytest.approx(0.1)
     assert v[1] == pytest.approx(math.log(0.5))
-    assert v[3] == pytest.approx(math.log(4.1 / 2.05))
+    assert v[2] == pytest.approx(math.log(4.1 / 2.05))
 
 
 def test_context_holds_the_past_at_each_lag_and_zero_before_the_start():
@@ -39,11 +41,39 @@ def test_context_holds_the_past_at_each_lag_and_zero_before_the_start():
     ctx = mf.ContextFeatures(base)
     for t in range(20, 400, 5):
         x = ctx.push(_window(float(t), hr=70.0 * (1 + t / 1000)))
-    n = len(mf.BASE_FEATURES)
-    for k, lag in enumerate(mf.LAGS_S):
-        assert x[k * n] == pytest.approx((395 - lag) / 1000, abs=1e-6)
+    for k, lag in enumerate(mf.LAGS_S["hr_rel"]):
+        assert x[k] == pytest.approx((395 - lag) / 1000, abs=1e-6)
     early = mf.ContextFeatures(base).push(_window(20.0, hr=77.0))
-    assert early[0] == pytest.approx(0.1) and np.all(early[n:] == 0.0)
+    assert early[0] == pytest.approx(0.1) and np.all(early[1 : len(mf.LAGS_S["hr_rel"])] == 0.0)
+
+
+def _course(x, name):
+    i = mf.FEATURE_NAMES.index(f"{name}-session_min")
+    return x[i], x[i + 1]
+
+
+def test_session_course_tells_recovery_from_a_peak_apart_from_a_rise():
+    base = mf.FeatureBaseline.from_windows([_window(20)])
+    ctx = mf.ContextFeatures(base)
+    hr = [70.0] * 20 + [90.0] * 30 + [80.0] * 30  # rest, a stressful spell, recovery
+    for k, h in enumerate(hr):
+        x = ctx.push(_window(20.0 + 5 * k, hr=h))
+        if k == 49:
+            at_peak = _course(x, "hr_rel")
+    above_low, below_high = _course(x, "hr_rel")
+    assert at_peak[0] == pytest.approx(20 / 70, abs=1e-6) and at_peak[1] == 0.0
+    assert above_low == pytest.approx(10 / 70, abs=1e-6)  # still above the calm start ...
+    assert below_high == pytest.approx(-10 / 70, abs=1e-6)  # ... but well below the peak
+
+
+def test_session_course_smooths_a_single_outlying_window():
+    base = mf.FeatureBaseline.from_windows([_window(20)])
+    ctx = mf.ContextFeatures(base)
+    for k in range(13):
+        x = ctx.push(_window(20.0 + 5 * k, hr=140.0 if k == 6 else 70.0))
+    # One 140 bpm window among the six of 30 s lifted the smoothed value by 70/6 bpm, not 70;
+    # once it has left the 30 s, the present is back at the session's low.
+    assert _course(x, "hr_rel") == pytest.approx((0.0, -(70 / 6) / 70), abs=1e-6)
 
 
 def test_missing_channels_become_zero_not_nan():

@@ -13,6 +13,7 @@ from appliance.affect.model_runtime import (
     DEFAULT_MODEL_PATH,
     AffectModel,
     FeatureMismatch,
+    ModelUnavailable,
     arousal_from_p_stress,
     check_features,
 )
@@ -58,6 +59,13 @@ def test_mismatched_feature_list_is_refused_with_a_clear_error(tmp_path):
     spec = dict(SPEC, features=[*SPEC["features"][:-1], "breathing_rate_rel"])
     (tmp_path / "affect.json").write_text(json.dumps(spec))
     with pytest.raises(FeatureMismatch, match=r"does not match.*breathing_rate_rel"):
+        AffectModel(tmp_path / "affect.tflite")
+
+
+def test_description_of_another_format_is_refused_with_a_clear_error(tmp_path):
+    shutil.copy(DEFAULT_MODEL_PATH, tmp_path / "affect.tflite")
+    (tmp_path / "affect.json").write_text(json.dumps(dict(SPEC, format=1)))
+    with pytest.raises(ModelUnavailable, match=r"format 1.*reads format 2.*retrain"):
         AffectModel(tmp_path / "affect.tflite")
 
 
