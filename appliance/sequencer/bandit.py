@@ -9,20 +9,23 @@ as the listener's data allow, and exploitation grows with it. Choice probabiliti
 Monte-Carlo estimates from the same posterior draws, for the audit trail and off-policy
 evaluation.
 
-Forgetting is mild; a change of taste is detected instead (a χ² test of the session's
-residuals against what the earlier sessions predicted, in the spirit of change-detection
-bandits, Liu, Lee & Shroff 2018): when the current session contradicts them, the earlier
-evidence is faded hard at once, rather than every listener forgetting fast all the time.
+Forgetting is mild; a change of taste is detected instead (change.py: the session's contrasts
+tested against what the earlier sessions predict, free of the day's reward scale, in the
+spirit of change-detection bandits, Liu, Lee & Shroff 2018): when the current session
+contradicts them, the earlier evidence is faded hard at once, rather than every listener
+forgetting fast all the time.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from appliance.sequencer import arms as A
+from appliance.sequencer.change import change_p_value
 from appliance.sequencer.evidence import (  # re-exported: the bandit's public names
     DEFAULT_ARM_BONUS,
     NOISE_SD,
@@ -31,12 +34,13 @@ from appliance.sequencer.evidence import (  # re-exported: the bandit's public n
     STATE_VERSION,
     Evidence,
     SessionEvidence,
-    chi2_survival,
     clinical_prior_mean,
     noise_variance,
     population_prior_mean,
     ridge_mean,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_ARM_BONUS",
@@ -56,7 +60,7 @@ __all__ = [
 # suits a horizon of tens of sessions with a listener who should not hear too many misses.
 EXPLORATION = 0.5
 DISCOUNT = 0.95  # per session: evidence half-life ~14 sessions; a detected change fades more
-CHANGE_P = 0.01  # the session's residuals are this unlikely under the earlier evidence…
+CHANGE_P = 0.01  # the session's contrasts are this unlikely under the earlier evidence…
 # …judged once per session, on its first this many segments: looking again at every segment
 # would test many times and raise the false-alarm rate well above CHANGE_P.
 CHANGE_LOOK_SEGMENTS = 6
@@ -155,20 +159,22 @@ class LinearThompson:
         self._posterior = None
 
     def _detect_change(self) -> None:
-        """Fade the earlier evidence hard, once, if this session's residuals under the earlier
-        posterior are far larger than its noise and uncertainty explain (a χ² test)."""
+        """Fade the earlier evidence hard, once, if this session's contrasts turn away from
+        what the earlier posterior predicts more than its noise and uncertainty explain."""
         if self.session.n != CHANGE_LOOK_SEGMENTS or self.earlier.n <= 0:
             return
         if self._earlier_posterior is None:
             self._earlier_posterior = self._solve(self.earlier)
         mean, spread, variance = self._earlier_posterior
-        now = self.session.centred()
-        residual = now.rr - 2.0 * mean @ now.xr + mean @ now.xx @ mean
-        # E[residual] = σ²·dof + tr(S_w Σ), Σ = P⁻¹ = spread spreadᵀ: the earlier mean's own
-        # uncertainty widens what counts as surprising.
-        uncertainty = float(np.sum((now.xx @ spread) * spread))
-        scale = variance + uncertainty / max(now.dof, 1.0)
-        if chi2_survival(float(residual) / scale, now.dof) < CHANGE_P:
+        p = change_p_value(
+            np.array(self.session.features),
+            np.array(self.session.rewards),
+            mean,
+            spread @ spread.T,  # Σ = P⁻¹
+            variance,
+        )
+        if p is not None and p < CHANGE_P:
+            log.info("change of taste detected (p=%.4f): earlier evidence faded", p)
             self.change_detected = True
             self.earlier = self.earlier.discounted(CHANGE_DISCOUNT)
             self._earlier_posterior = None

@@ -14,7 +14,6 @@ comparison within the session: a stop in a session's first segment teaches too.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -127,9 +126,14 @@ class SessionEvidence:
         self.sxx = np.zeros((A.N_FEATURES, A.N_FEATURES))
         self.sxr = np.zeros(A.N_FEATURES)
         self.srr = 0.0
+        # The segments themselves too (a few per session): the change test needs each one.
+        self.features: list[np.ndarray] = []
+        self.rewards: list[float] = []
 
     def add(self, x: np.ndarray, reward: float) -> None:
         self.n += 1
+        self.features.append(np.asarray(x, dtype=np.float64))
+        self.rewards.append(float(reward))
         self.sx += x
         self.sr += reward
         self.sxx += np.outer(x, x)
@@ -184,12 +188,3 @@ def population_prior_mean(others: Sequence[Evidence]) -> np.ndarray:
         vector += e.xr / variance
     pooled = np.linalg.solve(precision, vector)
     return clinical + POPULATION_WEIGHT * (pooled - clinical)
-
-
-def chi2_survival(statistic: float, dof: float) -> float:
-    """P(χ²_dof ≥ statistic), Wilson-Hilferty normal approximation (ample for a test at 1 %)."""
-    if dof <= 0:
-        return 1.0
-    k = 2.0 / (9.0 * dof)
-    z = ((max(statistic, 0.0) / dof) ** (1.0 / 3.0) - (1.0 - k)) / math.sqrt(k)
-    return 0.5 * math.erfc(z / math.sqrt(2.0))
