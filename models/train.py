@@ -63,12 +63,19 @@ def fit_keras(z: np.ndarray, y: np.ndarray, seed: int = SEED, epochs: int = EPOC
     tf.config.experimental.enable_op_determinism()
     reg = tf.keras.regularizers.l2(L2)
     layers = [tf.keras.Input(shape=(z.shape[1],), name="features")]
-    for units in HIDDEN:
-        layers += [tf.keras.layers.Dense(units, activation="relu", kernel_regularizer=reg)]
+    # Fixed model and layer names: Keras numbers unnamed ones per process, and the names are in
+    # the TFLite file, so the same training would otherwise give different bytes after the
+    # evaluation folds than without them.
+    for k, units in enumerate(HIDDEN, start=1):
+        layers += [
+            tf.keras.layers.Dense(
+                units, activation="relu", kernel_regularizer=reg, name=f"hidden_{k}"
+            )
+        ]
     layers += [
         tf.keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=reg, name="p_stress")
     ]
-    model = tf.keras.Sequential(layers)
+    model = tf.keras.Sequential(layers, name="affect")
     model.compile(optimizer=tf.keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy")
     pos = float(np.mean(y))
     weights = np.where(y == 1, 0.5 / max(pos, 1e-6), 0.5 / max(1 - pos, 1e-6)).astype(np.float32)

@@ -34,7 +34,7 @@ BASE_FEATURES = (
 # minutes while one window is noisy; the recent course tells onset from a passing blip. Heart
 # rate and skin conductance carry most of the signal, so they get the longest memory; RMSSD
 # from a wrist or finger PPG carries little (docs/model.md) and gets the shortest. Fewer
-# inputs generalise better across people here: the full 6 × 8 grid scored AUROC 0.03 lower.
+# inputs generalise better across people here: the full 6 × 8 grid scored AUROC 0.02 lower.
 LAGS_S = {
     "hr_rel": (0, 30, 60, 120, 180, 300),
     "ln_rmssd_ratio": (0, 60),
@@ -51,17 +51,24 @@ HISTORY_S = max(max(lags) for lags in LAGS_S.values()) + LAG_TOLERANCE_S
 # baseline alone cannot (Stress-Predict, leave-one-subject-out: AUROC +0.04, docs/model.md).
 COURSE_FEATURES = ("hr_rel", "ln_rmssd_ratio", "ln_scl_ratio", "scr_delta_per_min")
 COURSE_INDEX = [BASE_FEATURES.index(n) for n in COURSE_FEATURES]
+COURSE_NAMES = tuple(f"{n}-session_{end}" for n in COURSE_FEATURES for end in ("min", "max"))
 SMOOTH_S = 30.0
+# How far below the peak HR and SCL were over the last minutes: whether a recovery is under
+# way or the fall has stalled (leave-one-subject-out: balanced accuracy +0.02, docs/model.md).
+COURSE_LAGS_S = {
+    "hr_rel-session_max": (30, 60, 120, 180),
+    "ln_scl_ratio-session_max": (30, 60, 120, 180),
+}
 
 
 def feature_names() -> tuple[str, ...]:
     lagged = tuple(f"{n}@{lag}s" if lag else n for n in BASE_FEATURES for lag in LAGS_S[n])
-    course = tuple(f"{n}-session_{end}" for n in COURSE_FEATURES for end in ("min", "max"))
-    return lagged + course
+    lagged_course = tuple(f"{n}@{lag}s" for n, lags in COURSE_LAGS_S.items() for lag in lags)
+    return lagged + COURSE_NAMES + lagged_course
 
 
 FEATURE_NAMES = feature_names()
-_ALL_LAGS = sorted({lag for lags in LAGS_S.values() for lag in lags})
+_ALL_LAGS = sorted({lag for lags in (*LAGS_S.values(), *COURSE_LAGS_S.values()) for lag in lags})
 
 
 @dataclass(frozen=True)
@@ -127,28 +134,35 @@ class ContextFeatures:
 
     def __init__(self, baseline: FeatureBaseline) -> None:
         self.baseline = baseline
-        self._history: deque[tuple[float, np.ndarray]] = deque()
+        # (t_end, base deviations, course) per window of the last HISTORY_S
+        self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
         self._low = np.full(len(COURSE_FEATURES), np.inf)
         self._high = np.full(len(COURSE_FEATURES), -np.inf)
 
     def push(self, w: WindowFeatures) -> np.ndarray:
         """The full input vector (len(FEATURE_NAMES), float32, no NaN) for window `w`."""
         t = float(w.t_end)
-        self._history.append((t, window_vector(w, self.baseline)))
+        base = window_vector(w, self.baseline)
+        course = self._course(t, base)
+        self._history.append((t, base, course))
         while self._history and self._history[0][0] < t - HISTORY_S:
             self._history.popleft()
         past = {lag: self._at(t - lag) for lag in _ALL_LAGS}
         parts = [
-            np.array([past[lag][i] if past[lag] is not None else np.nan for lag in LAGS_S[name]])
+            np.array([past[lag][1][i] if past[lag] else np.nan for lag in LAGS_S[name]])
             for i, name in enumerate(BASE_FEATURES)
         ]
-        parts.append(self._course(t))
+        parts.append(course)
+        for name, lags in COURSE_LAGS_S.items():
+            i = COURSE_NAMES.index(name)
+            parts.append(np.array([past[lag][2][i] if past[lag] else np.nan for lag in lags]))
         return np.nan_to_num(np.concatenate(parts), nan=0.0).astype(np.float32)
 
-    def _course(self, t: float) -> np.ndarray:
-        """(smoothed − session low, smoothed − session high) per course feature; NaN if unknown."""
-        recent = [v[COURSE_INDEX] for tt, v in self._history if tt > t - SMOOTH_S]
-        stacked = np.array(recent)
+    def _course(self, t: float, base: np.ndarray) -> np.ndarray:
+        """(smoothed − session low, smoothed − session high) per course feature, NaN if
+        unknown; `base` is the window ending at `t`, not yet in the history."""
+        recent = [v[COURSE_INDEX] for tt, v, _ in self._history if tt > t - SMOOTH_S]
+        stacked = np.array([*recent, base[COURSE_INDEX]])
         known = np.isfinite(stacked).any(axis=0)
         smoothed = np.full(len(COURSE_FEATURES), np.nan)
         smoothed[known] = np.nanmean(stacked[:, known], axis=0)
@@ -156,13 +170,14 @@ class ContextFeatures:
         self._high = np.where(known, np.maximum(self._high, smoothed), self._high)
         return np.column_stack([smoothed - self._low, smoothed - self._high]).reshape(-1)
 
-    def _at(self, t: float) -> np.ndarray | None:
-        """The vector of the window ending closest to `t`, if within LAG_TOLERANCE_S."""
+    def _at(self, t: float) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """The history entry of the window ending closest to `t`, if within LAG_TOLERANCE_S."""
         best, best_dt = None, LAG_TOLERANCE_S + 1e-9
-        for tt, v in reversed(self._history):
+        for entry in reversed(self._history):
+            tt = entry[0]
             dt = abs(tt - t)
             if dt < best_dt:
-                best, best_dt = v, dt
+                best, best_dt = entry, dt
             elif tt < t:
                 break
         return best

@@ -16,10 +16,10 @@ def _window(t, hr=70.0, rmssd=40.0, sdnn=50.0, scl=2.0, slope=0.0, scr=2.0, q=0.
 
 def test_names_are_unique_and_each_feature_is_followed_by_its_lags():
     names = mf.FEATURE_NAMES
-    n_lagged = sum(len(lags) for lags in mf.LAGS_S.values())
+    n_lagged = sum(len(lags) for lags in (*mf.LAGS_S.values(), *mf.COURSE_LAGS_S.values()))
     assert len(names) == len(set(names)) == n_lagged + 2 * len(mf.COURSE_FEATURES)
     assert names[:3] == ("hr_rel", "hr_rel@30s", "hr_rel@60s")
-    assert names[-2:] == ("scr_delta_per_min-session_min", "scr_delta_per_min-session_max")
+    assert names[-1] == "ln_scl_ratio-session_max@180s"
 
 
 def test_baseline_ignores_poor_windows():
@@ -64,6 +64,13 @@ def test_session_course_tells_recovery_from_a_peak_apart_from_a_rise():
     assert at_peak[0] == pytest.approx(20 / 70, abs=1e-6) and at_peak[1] == 0.0
     assert above_low == pytest.approx(10 / 70, abs=1e-6)  # still above the calm start ...
     assert below_high == pytest.approx(-10 / 70, abs=1e-6)  # ... but well below the peak
+    # Two minutes ago it was already below the peak (recovery under way), as 30 s ago.
+    for lag in (30, 120):
+        assert x[mf.FEATURE_NAMES.index(f"hr_rel-session_max@{lag}s")] == pytest.approx(
+            -10 / 70, abs=1e-6
+        )
+    # Three minutes ago (30 windows back: the last of the spell, smoothed) it was at the peak.
+    assert x[mf.FEATURE_NAMES.index("hr_rel-session_max@180s")] == 0.0
 
 
 def test_session_course_smooths_a_single_outlying_window():
