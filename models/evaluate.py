@@ -3,56 +3,78 @@
 Each fold holds one person out entirely: the input map's quantiles, the Keras model and the
 int8 conversion see only the others, and the held-out person's windows are scored by the
 LiteRT interpreter on the int8 file, as on the device. The per-listener baseline comes from
-the first calibration minutes only (what a device has), never from the whole recording.
+the first calibration minutes only (what a device has), never from the whole recording. Folds
+run in parallel worker processes, TensorFlow on one thread in each; the results do not depend
+on the worker count.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from appliance.affect import metrics
-from appliance.affect.input_map import QuantileMap
-from models import dataset, train
+from models import dataset, network, train
 
 log = logging.getLogger("models.evaluate")
 
+_SUBJECTS: list[dataset.SubjectData] = []  # a worker's copy, set once by _share
+
+
+def _share(subjects: list[dataset.SubjectData]) -> None:
+    global _SUBJECTS
+    _SUBJECTS = subjects
+
+
+def _fold(i: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """(labels, int8 P(stress), seconds) for held-out subject i."""
+    start = time.perf_counter()
+    rest = [s for j, s in enumerate(_SUBJECTS) if j != i]
+    x, y = np.concatenate([s.x for s in rest]), np.concatenate([s.y for s in rest])
+    model = network.fit_int8(x, y, seed)
+    return _SUBJECTS[i].y, model.predict(_SUBJECTS[i].x), time.perf_counter() - start
+
 
 def loso_scores(
-    subjects: list[dataset.SubjectData], seed: int = train.SEED
-) -> list[tuple[np.ndarray, np.ndarray]]:
+    subjects: list[dataset.SubjectData], seed: int = network.SEED, workers: int = 1
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
     """(labels, int8 TFLite P(stress)) for every held-out subject, in order."""
-    out = []
-    for i, held_out in enumerate(subjects):
-        start = time.perf_counter()
-        rest = [s for j, s in enumerate(subjects) if j != i]
-        x = np.concatenate([s.x for s in rest])
-        y = np.concatenate([s.y for s in rest])
-        input_map = QuantileMap.fit(x)
-        z = input_map(x)
-        model = train.fit_keras(z, y, seed)
-        tflite = train.to_int8_tflite(model, z, seed)
-        p = train.tflite_predict(tflite, input_map(held_out.x))
-        out.append((held_out.y, p))
+    if workers <= 1:
+        _share(subjects)
+        results = [_fold(i, seed) for i in range(len(subjects))]
+    else:
+        # spawn, not fork: TensorFlow's threads do not survive a fork.
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_share,
+            initargs=(subjects,),
+        ) as pool:
+            results = list(pool.map(_fold, range(len(subjects)), [seed] * len(subjects)))
+    for i, (y, p, seconds) in enumerate(results):
         log.info(
             "fold %2d/%d %s: AUROC %.3f (%.0f s)",
             i + 1,
             len(subjects),
-            held_out.name,
-            metrics.auroc(held_out.y, p),
-            time.perf_counter() - start,
+            subjects[i].name,
+            metrics.auroc(y, p),
+            seconds,
         )
-    return out
+    return [(y, p) for y, p, _ in results]
 
 
-def run_all(subjects: list[dataset.SubjectData], seed: int = train.SEED) -> dict:
+def run_all(
+    subjects: list[dataset.SubjectData], seed: int = network.SEED, workers: int = 1
+) -> dict:
     threshold = train.THRESHOLDS["decision"]
-    scores = loso_scores(subjects, seed)
+    scores = loso_scores(subjects, seed, workers)
     ablated = dataset.without_episode(subjects, dataset.HYPERVENTILATION_EPISODE)
-    ablated_scores = loso_scores(ablated, seed)
+    ablated_scores = loso_scores(ablated, seed, workers)
     return {
         "all_tasks": metrics.report(scores, threshold, seed),
         "without_hyperventilation": metrics.report(ablated_scores, threshold, seed),

@@ -19,33 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from appliance.affect.input_map import QuantileMap
 from appliance.affect.model_features import FEATURE_NAMES
-from models import dataset
+from models import dataset, network
 
 log = logging.getLogger("models.train")
 
-SEED = 0
-EPOCHS = 30
-BATCH = 256
-LEARNING_RATE = 3e-3
-HIDDEN = (16, 8)
-# Strong weight decay on every layer, no dropout: with 33 people the risk is learning the
-# people, not the task. Leave-one-out AUROC (int8): 0.770 at 6e-3 on the hidden layers only,
-# 0.791 at 6e-3 on every layer, 0.801 at 1.2e-2 (docs/model.md, "What has been tried").
-L2 = 1.2e-2
-N_REPRESENTATIVE = 2000  # training rows that set the int8 ranges
 N_REFERENCE = 16  # fixed inputs whose Keras outputs are stored for the agreement test
 CLASSES = ("not_stress", "stress")
 THRESHOLDS = {"decision": 0.5, "calm_below": 0.35, "stressed_above": 0.65}
 OUT_DIR = Path(__file__).resolve().parent
-
-
-def _tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    return tf
 
 
 def normalisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -56,104 +38,28 @@ def normalisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean.astype(np.float32), scale.astype(np.float32)
 
 
-def fit_keras(z: np.ndarray, y: np.ndarray, seed: int = SEED, epochs: int = EPOCHS):
-    """A small MLP on mapped inputs (input_map.QuantileMap), classes weighted to balance."""
-    tf = _tf()
-    tf.keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
-    reg = tf.keras.regularizers.l2(L2)
-    layers = [tf.keras.Input(shape=(z.shape[1],), name="features")]
-    # Fixed model and layer names: Keras numbers unnamed ones per process, and the names are in
-    # the TFLite file, so the same training would otherwise give different bytes after the
-    # evaluation folds than without them.
-    for k, units in enumerate(HIDDEN, start=1):
-        layers += [
-            tf.keras.layers.Dense(
-                units, activation="relu", kernel_regularizer=reg, name=f"hidden_{k}"
-            )
-        ]
-    layers += [
-        tf.keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=reg, name="p_stress")
-    ]
-    model = tf.keras.Sequential(layers, name="affect")
-    model.compile(optimizer=tf.keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy")
-    pos = float(np.mean(y))
-    weights = np.where(y == 1, 0.5 / max(pos, 1e-6), 0.5 / max(1 - pos, 1e-6)).astype(np.float32)
-    model.fit(
-        z.astype(np.float32),
-        y.astype(np.float32),
-        sample_weight=weights,
-        epochs=epochs,
-        batch_size=BATCH,
-        shuffle=True,
-        verbose=0,
-    )
-    return model
-
-
-def to_int8_tflite(model, representative: np.ndarray, seed: int = SEED) -> bytes:
-    """Full-integer quantisation: int8 weights, activations, input and output."""
-    tf = _tf()
-    rng = np.random.default_rng(seed)
-    rows = representative[rng.permutation(len(representative))[:N_REPRESENTATIVE]]
-
-    def samples():
-        for row in rows:
-            yield [row[None, :].astype(np.float32)]
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = samples
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    return converter.convert()
-
-
-def tflite_predict(model_bytes: bytes, z: np.ndarray) -> np.ndarray:
-    """P(stress) per row of mapped inputs, by the LiteRT interpreter on the int8 model."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interp = Interpreter(model_content=model_bytes)
-    interp.allocate_tensors()
-    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
-    in_scale, in_zero = inp["quantization"]
-    out_scale, out_zero = out["quantization"]
-    q = np.clip(np.round(np.asarray(z, np.float32) / in_scale + in_zero), -128, 127).astype(np.int8)
-    result = np.empty(len(q))
-    for i, row in enumerate(q):
-        interp.set_tensor(inp["index"], row[None, :])
-        interp.invoke()
-        result[i] = (float(interp.get_tensor(out["index"]).reshape(-1)[0]) - out_zero) * out_scale
-    return result
-
-
-def train_final(subjects: list[dataset.SubjectData], seed: int = SEED) -> dict:
+def train_final(subjects: list[dataset.SubjectData], seed: int = network.SEED) -> dict:
     x = np.concatenate([s.x for s in subjects])
     y = np.concatenate([s.y for s in subjects])
     mean, scale = normalisation(x)
-    input_map = QuantileMap.fit(x)
-    z = input_map(x)
-    model = fit_keras(z, y, seed)
-    tflite = to_int8_tflite(model, z, seed)
+    model = network.fit_int8(x, y, seed)
     rng = np.random.default_rng(seed + 1)
     reference_x = x[rng.choice(len(x), N_REFERENCE, replace=False)]
-    reference_keras = model.predict(input_map(reference_x), verbose=0).reshape(-1)
+    reference_keras = model.keras.predict(model.input_map(reference_x), verbose=0).reshape(-1)
     return {
-        "tflite": tflite,
+        "tflite": model.tflite,
         "mean": mean,
         "scale": scale,
-        "input_map": input_map,
+        "input_map": model.input_map,
         "n_windows": len(y),
         "stress_share": float(np.mean(y)),
         "reference_inputs": reference_x,
         "reference_keras": reference_keras,
-        "reference_tflite": tflite_predict(tflite, input_map(reference_x)),
+        "reference_tflite": model.predict(reference_x),
     }
 
 
 def describe(final: dict, subjects, data_dir: Path, seed: int, metrics: dict) -> dict:
-    tf = _tf()
     return {
         "format": 2,
         "features": list(FEATURE_NAMES),
@@ -175,9 +81,11 @@ def describe(final: dict, subjects, data_dir: Path, seed: int, metrics: dict) ->
             "n_windows": final["n_windows"],
             "stress_share": round(final["stress_share"], 4),
             "seed": seed,
-            "epochs": EPOCHS,
-            "architecture": f"quantile input map, dense {HIDDEN} relu, L2 {L2}, sigmoid",
-            "tensorflow": tf.__version__,
+            "epochs": network.EPOCHS,
+            "architecture": (
+                f"quantile input map, dense {network.HIDDEN} relu, L2 {network.L2}, sigmoid"
+            ),
+            "tensorflow": network.tf().__version__,
         },
         "metrics": metrics,
         "reference": {
@@ -199,8 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=dataset.DEFAULT_DATA)
     p.add_argument("--out", type=Path, default=OUT_DIR)
     p.add_argument("--cache", type=Path, default=dataset.DEFAULT_CACHE)
-    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--seed", type=int, default=network.SEED)
     p.add_argument("--skip-eval", action="store_true", help="train and export only")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="evaluation folds run side by side (default: up to 2)",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from models import evaluate
@@ -216,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         sum(len(s.y) for s in subjects),
         time.perf_counter() - start,
     )
-    results = {} if args.skip_eval else evaluate.run_all(subjects, args.seed)
+    results = {} if args.skip_eval else evaluate.run_all(subjects, args.seed, args.workers)
     final = train_final(subjects, args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out / "affect.tflite", final["tflite"])

@@ -53,6 +53,12 @@ class ModelSpec:
                     f"reads format {MODEL_FORMAT}: retrain with `attune model train`"
                 )
             norm, thr, imap = d["normalisation"], d["thresholds"], d["input_map"]
+            cuts = [float(thr[k]) for k in ("calm_below", "decision", "stressed_above")]
+            if not 0 < cuts[0] < cuts[1] < cuts[2] < 1:
+                raise ModelUnavailable(
+                    f"model description {path}: thresholds must satisfy 0 < calm_below < "
+                    f"decision < stressed_above < 1, found {cuts}"
+                )
             return cls(
                 feature_names=tuple(d["features"]),
                 input_map=QuantileMap.from_lists(imap["knots"], imap["scores"]),

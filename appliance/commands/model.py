@@ -21,6 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     t.add_argument("--out", type=Path, default=None, help="where affect.tflite/json go")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--skip-eval", action="store_true", help="skip leave-one-subject-out")
+    t.add_argument("--workers", type=int, default=None, help="evaluation folds side by side")
     e = sub.add_parser("eval", help="metrics of the shipped model on a folder of recordings")
     e.add_argument("--data", type=Path, required=True, help="recordings in the E4 layout")
     e.add_argument("--model", type=Path, default=None, help="a .tflite (its .json beside it)")
@@ -52,6 +53,8 @@ def _train(args: argparse.Namespace) -> int:
         argv += ["--out", str(args.out)]
     if args.skip_eval:
         argv.append("--skip-eval")
+    if args.workers:
+        argv += ["--workers", str(args.workers)]
     return train.main(argv)
 
 

@@ -4,14 +4,21 @@ Layout: BVP.csv and EDA.csv start with two header rows, the session's start (UTC
 and the sample rate (Hz), then one sample per row. IBI.csv's first row is "start, IBI", then
 rows "t_offset, ibi": seconds since the start at which the beat closing the interval occurred,
 and the interval in seconds. A tags file holds one unix time per button press (may be empty).
+
+The E4 writes one start time into every file. Recordings converted from other devices may not:
+BVP and EDA that start apart are trimmed to their common start (logged), and refused only
+when they do not overlap at all.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -20,7 +27,7 @@ class E4Recording:
     bvp_fs: float
     eda: np.ndarray  # µS
     eda_fs: float
-    start_unix: float  # UTC unix seconds of sample 0 of every signal
+    start_unix: float  # UTC unix seconds of sample 0 of every signal (after any trimming)
     ibi_times: np.ndarray  # seconds since start_unix of the beat closing each interval
     ibi_s: np.ndarray
     tags: list[float] = field(default_factory=list)  # UTC unix seconds
@@ -70,17 +77,33 @@ def load_e4(directory: str | Path) -> E4Recording:
     directory = Path(directory)
     bvp_start, bvp_fs, bvp = _read_sampled(directory / "BVP.csv")
     eda_start, eda_fs, eda = _read_sampled(directory / "EDA.csv")
-    if eda_start != bvp_start:
-        # The E4 writes one start time for all files; a mismatch means mixed-up folders.
-        raise ValueError(f"{directory}: BVP starts at {bvp_start} but EDA at {eda_start}")
+    start = max(bvp_start, eda_start)
+    if start != min(bvp_start, eda_start):
+        ends = (bvp_start + bvp.size / bvp_fs, eda_start + eda.size / eda_fs)
+        if start >= min(ends):
+            raise ValueError(
+                f"{directory}: BVP ({bvp_start:.0f}-{ends[0]:.0f}) and EDA "
+                f"({eda_start:.0f}-{ends[1]:.0f}, UTC unix s) do not overlap"
+            )
+        log.warning(
+            "%s: BVP starts at %.3f and EDA at %.3f; both are read from %.3f",
+            directory,
+            bvp_start,
+            eda_start,
+            start,
+        )
+        bvp = bvp[round((start - bvp_start) * bvp_fs) :]
+        eda = eda[round((start - eda_start) * eda_fs) :]
     ibi_times, ibi_s = _read_ibi(directory / "IBI.csv")
+    ibi_times = ibi_times - (start - bvp_start)  # the E4's IBI clock is its BVP clock
+    kept = ibi_times - ibi_s >= 0
     return E4Recording(
         bvp=bvp,
         bvp_fs=bvp_fs,
         eda=eda,
         eda_fs=eda_fs,
-        start_unix=bvp_start,
-        ibi_times=ibi_times,
-        ibi_s=ibi_s,
+        start_unix=start,
+        ibi_times=ibi_times[kept],
+        ibi_s=ibi_s[kept],
         tags=_read_tags(directory),
     )

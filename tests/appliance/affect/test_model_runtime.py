@@ -69,6 +69,20 @@ def test_description_of_another_format_is_refused_with_a_clear_error(tmp_path):
         AffectModel(tmp_path / "affect.tflite")
 
 
+@pytest.mark.parametrize(
+    "cuts",
+    [
+        {"calm_below": 0.5, "decision": 0.45, "stressed_above": 0.6},  # calm above decision
+        {"calm_below": 0.3, "decision": 0.45, "stressed_above": 1.2},  # beyond a probability
+    ],
+)
+def test_thresholds_out_of_order_are_refused_with_a_clear_error(tmp_path, cuts):
+    shutil.copy(DEFAULT_MODEL_PATH, tmp_path / "affect.tflite")
+    (tmp_path / "affect.json").write_text(json.dumps(dict(SPEC, thresholds=cuts)))
+    with pytest.raises(ModelUnavailable, match=r"0 < calm_below < decision < stressed_above < 1"):
+        AffectModel(tmp_path / "affect.tflite")
+
+
 def test_check_features_names_the_first_difference():
     with pytest.raises(FeatureMismatch, match="position 1"):
         check_features(("a", "b", "c"), ("a", "c", "b"))

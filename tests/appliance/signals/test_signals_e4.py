@@ -43,6 +43,27 @@ def test_load_e4_without_ibi_or_tags(tmp_path):
         load_e4(tmp_path / "missing")
 
 
+def test_load_e4_trims_signals_that_start_apart_to_their_common_start(tmp_path, caplog):
+    # EDA starts 2 s after BVP (a converted recording): BVP's first 2 s (8 samples at 4 Hz)
+    # and the beats inside them are dropped so both signals share one clock.
+    (tmp_path / "BVP.csv").write_text("1600000000\n4\n" + "\n".join(map(str, range(20))) + "\n")
+    (tmp_path / "EDA.csv").write_text("1600000002\n4\n0.5\n0.6\n0.7\n")
+    (tmp_path / "IBI.csv").write_text("1600000000, IBI\n2.5,0.8\n3.5,1.0\n")
+    rec = load_e4(tmp_path)
+    assert rec.start_unix == 1600000002.0
+    np.testing.assert_array_equal(rec.bvp[:2], [8, 9])
+    np.testing.assert_array_equal(rec.eda, [0.5, 0.6, 0.7])
+    np.testing.assert_allclose(rec.ibi_times, [1.5])  # 2.5 s opened before the common start
+    assert "both are read from 1600000002.000" in caplog.text
+
+
+def test_load_e4_refuses_signals_that_never_overlap(tmp_path):
+    (tmp_path / "BVP.csv").write_text("1600000000\n64\n1\n2\n")
+    (tmp_path / "EDA.csv").write_text("1600003600\n4\n0.5\n")
+    with pytest.raises(ValueError, match="do not overlap"):
+        load_e4(tmp_path)
+
+
 def calm_seconds(participant: int) -> set[int]:
     """Unix seconds the dataset's authors labelled rest (0) for one participant."""
     data = np.loadtxt(LABELS, delimiter=",", skiprows=1, usecols=(0, 3, 4))
