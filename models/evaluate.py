@@ -42,7 +42,7 @@ def _fold(i: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
 
 def loso_scores(
     subjects: list[dataset.SubjectData], seed: int = network.SEED, workers: int = 1
-) -> list[tuple[np.ndarray, np.ndarray, float]]:
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """(labels, int8 TFLite P(stress)) for every held-out subject, in order."""
     if workers <= 1:
         _share(subjects)
