@@ -3,8 +3,8 @@
 The session writes through this in place of the Store. Without consent the session row has no
 listener id and only its summary (status, duration, the anonymous before/after figures); the
 physiology windows, the music decisions and the baseline are never written. Device events
-(a sensor lost, a staff alert) are kept: they are about the box and the safety of the session,
-not about the person.
+(a sensor lost, a staff alert, the affect model set aside) are kept: they are about the box and
+the safety of the session, not about the person.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 
 from appliance.store.db import Store
 
-DEVICE_EVENTS = frozenset({"sensor_missing", "sensor_lost", "staff_alert", "stopped_by"})
+DEVICE_EVENTS = frozenset(
+    {"sensor_missing", "sensor_lost", "staff_alert", "stopped_by", "affect_rules"}
+)
 
 
 class SessionRecords:

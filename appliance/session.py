@@ -284,8 +284,14 @@ class Session:
             if self._estimator is None:
                 self._baseline = Baseline.from_windows(self._calibration)
                 self._baseline_arousal = calibration_arousal(self._calibration)
-                self._estimator = make_estimator(self._calibration)
+                self._estimator, why_rules = make_estimator(
+                    self._calibration,
+                    window_s=self.stream.window_s,
+                    calibration_s=self.plan.calibration_s,
+                )
                 self.store.add_event(sid, elapsed, "baseline", _baseline_text(self._baseline))
+                if why_rules:
+                    self.store.add_event(sid, elapsed, "affect_rules", why_rules)
             estimate = self._estimator.estimate(features)
             if not self._drift_flagged and estimate.features.get("drift") == 1.0:
                 # Live inputs left the model's training distribution: say so in the record.

@@ -15,11 +15,13 @@ import json
 import logging
 import os
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from appliance.affect.model_features import FEATURE_NAMES
+from appliance.affect.replay import ReplaySettings
 from models import dataset, network
 
 log = logging.getLogger("models.train")
@@ -70,6 +72,7 @@ def describe(final: dict, subjects, data_dir: Path, seed: int, metrics: dict) ->
             "scale": [round(float(v), 6) for v in final["scale"]],
         },
         "calibration_s": dataset.CALIBRATION_S,
+        "window_s": ReplaySettings().window_s,
         "classes": list(CLASSES),
         "output": "P(stress), sigmoid",
         "thresholds": THRESHOLDS,
@@ -77,6 +80,7 @@ def describe(final: dict, subjects, data_dir: Path, seed: int, metrics: dict) ->
             "data": "Stress-Predict (Iqbal et al. 2022), participants 2-35, Empatica E4",
             "data_dir": data_dir.name,
             "data_sha256": dataset.data_fingerprint(data_dir),
+            "replay": asdict(ReplaySettings()),  # the stream and sensor rates it was fed as
             "subjects": [s.name for s in subjects],
             "n_windows": final["n_windows"],
             "stress_share": round(final["stress_share"], 4),

@@ -14,7 +14,12 @@ from appliance.affect.baseline import Baseline
 from appliance.affect.drift import DriftMonitor, DriftStatus
 from appliance.affect.estimate import AffectEstimate
 from appliance.affect.model_features import FEATURE_NAMES, ContextFeatures, FeatureBaseline
-from appliance.affect.model_runtime import AffectModel, ModelUnavailable, arousal_from_p_stress
+from appliance.affect.model_runtime import (
+    AffectModel,
+    ModelUnavailable,
+    arousal_from_p_stress,
+    check_session_fit,
+)
 from appliance.affect.rules import RuleEstimator
 from appliance.signals.features import WindowFeatures
 
@@ -74,12 +79,29 @@ class ModelEstimator:
         return {**self.drift_status.as_dict(), "ever_drifted": self.drift.ever_drifted}
 
 
-def make_estimator(calibration_windows: list[WindowFeatures], model_path: Path | None = None):
-    """The model estimator when the model loads, else the RuleEstimator, the reason logged."""
+def make_estimator(
+    calibration_windows: list[WindowFeatures],
+    model_path: Path | None = None,
+    *,
+    window_s: float | None = None,
+    calibration_s: float | None = None,
+) -> tuple[ModelEstimator | RuleEstimator, str | None]:
+    """(the model estimator, None) when the model loads and suits the session's analysis
+    window (when given), else (the RuleEstimator, why not), the reason also logged."""
     try:
         model = AffectModel(model_path)
+        if window_s is not None:
+            check_session_fit(model.spec, window_s)
     except ModelUnavailable as exc:
         log.warning("affect model not used, falling back to the rule estimate: %s", exc)
-        return RuleEstimator(Baseline.from_windows(calibration_windows))
+        return RuleEstimator(Baseline.from_windows(calibration_windows)), str(exc)
     log.info("affect model %s loaded (%d features)", model.path, len(FEATURE_NAMES))
-    return ModelEstimator(model, calibration_windows)
+    if calibration_s is not None and calibration_s + 1e-6 < model.spec.calibration_s:
+        # Still usable (the baseline is a median of fewer windows), but noisier than evaluated.
+        log.warning(
+            "this session calibrates for %g s, the affect model was evaluated with %g s: "
+            "its baseline is noisier than measured (session.calibration_min)",
+            calibration_s,
+            model.spec.calibration_s,
+        )
+    return ModelEstimator(model, calibration_windows), None

@@ -41,6 +41,7 @@ class ModelSpec:
     stressed_above: float  # P(stress) above this: stressed
     decision_threshold: float
     calibration_s: float
+    window_s: float | None  # the analysis window the inputs were computed on (None: unrecorded)
     raw: dict
 
     @classmethod
@@ -69,6 +70,7 @@ class ModelSpec:
                 stressed_above=float(thr["stressed_above"]),
                 decision_threshold=float(thr["decision"]),
                 calibration_s=float(d["calibration_s"]),
+                window_s=float(d["window_s"]) if "window_s" in d else None,
                 raw=d,
             )
         except FileNotFoundError:
@@ -97,6 +99,16 @@ def check_features(model_features: tuple[str, ...], pipeline_features: tuple[str
         f"position {first}; the model lacks {missing or 'none'}, has unknown {extra or 'none'}); "
         "retrain it with `attune model train`"
     )
+
+
+def check_session_fit(spec: ModelSpec, window_s: float) -> None:
+    """Raise ModelUnavailable when this device's analysis window differs from the one the
+    model learned on: its inputs (rates per minute, smoothed levels) would mean something else."""
+    if spec.window_s is not None and abs(window_s - spec.window_s) > 1e-6:
+        raise ModelUnavailable(
+            f"the model was trained on {spec.window_s:g} s analysis windows and "
+            f"session.window_s is {window_s:g} s; set it back to {spec.window_s:g} or retrain"
+        )
 
 
 def load_interpreter_class():

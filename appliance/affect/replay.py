@@ -1,9 +1,10 @@
 """Replaying a recorded session through the live physiology stream, for training and evaluation.
 
 A recording is fed to PhysiologyStream exactly as the sensors would feed it on the device: the
-PPG resampled to the MAX30102's rate and pushed as the IR channel, the skin conductance pushed
-as the GSR path delivers it (µS, NaN where the electrodes are off). The features a model learns
-from are then the features the device computes, window for window.
+PPG resampled to the MAX30102's rate and pushed as the IR channel, the skin conductance
+resampled to the rate the GSR is polled at and pushed as that path delivers it (µS, NaN where
+the electrodes are off), so the stream bins it onto its analysis grid as on the device. The
+features a model learns from are then the features the device computes, window for window.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from appliance.signals.stream import PhysiologyStream
 from drivers.sources import GsrBatch, PpgBatch
 
 DEVICE_PPG_FS_HZ = 100.0  # the MAX30102's configured rate (hardware.ppg.sample_rate)
+DEVICE_GSR_POLL_HZ = 16.0  # how often the GSR is read (hardware.gsr.poll_hz)
 WINDOW_S = 60.0  # session.window_s
 UPDATE_S = 5.0  # session.update_s
 PUSH_EVERY_S = 1.0  # batch size fed to the stream, about what the sensor loop drains
@@ -30,6 +32,7 @@ class ReplaySettings:
     window_s: float = WINDOW_S
     update_s: float = UPDATE_S
     ppg_fs: float = DEVICE_PPG_FS_HZ
+    gsr_fs: float = DEVICE_GSR_POLL_HZ
 
 
 def resample_to(signal: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
@@ -66,7 +69,10 @@ def replay_e4(
     """
     s = settings or ReplaySettings()
     ppg = resample_to(recording.bvp, recording.bvp_fs, s.ppg_fs)
-    return replay_arrays(ppg, s.ppg_fs, recording.eda, recording.eda_fs, s)
+    # The device averages several GSR readings into each analysis bin; an E4's 4 Hz EDA pushed
+    # as it is would put one reading in each, and SCR counts near the amplitude floor differ.
+    eda = resample_to(recording.eda, recording.eda_fs, s.gsr_fs)
+    return replay_arrays(ppg, s.ppg_fs, eda, s.gsr_fs, s)
 
 
 def replay_arrays(

@@ -33,9 +33,9 @@ session:
 """
 
 
-def _appliance(tmp_path: Path, goal: str = "relax"):
+def _appliance(tmp_path: Path, goal: str = "relax", session_extra: str = ""):
     path = tmp_path / "attune.yaml"
-    path.write_text(CONFIG.format(state=tmp_path / "state", goal=goal))
+    path.write_text(CONFIG.format(state=tmp_path / "state", goal=goal) + session_extra)
     config = load_config(path)
     clock = SimulatedClock()
     return build(config, clock, listener=demo_listener(seed=3)), clock
@@ -131,4 +131,26 @@ def test_a_sensor_failing_mid_session_degrades_it_without_ending_it(tmp_path: Pa
     assert len(lost) == 1 and "gsr" in lost[0]["detail"]
     late = [p for p in appliance.store.physiology(result.session_id) if p["t_s"] > 240]
     assert late and all(p["hr_bpm"] is not None for p in late)  # PPG carries on
+    appliance.close()
+
+
+def test_a_window_the_model_never_saw_runs_on_rules_and_says_why(tmp_path: Path) -> None:
+    appliance, _clock = _appliance(tmp_path, session_extra="  window_s: 30\n")
+    sensors = appliance.open_sensors()
+    sink = appliance.make_sink(tmp_path / "s.wav")
+    estimates = []
+
+    def stop_after_calibration(status) -> None:
+        estimates.append(status.arousal)
+        if status.elapsed_s > 150:
+            raise KeyboardInterrupt
+
+    session = appliance.new_session(sensors=sensors, sink=sink, on_status=stop_after_calibration)
+    with pytest.raises(KeyboardInterrupt):
+        session.run()
+    sink.close()
+    events = appliance.store.events(session.session_id)
+    why = [e["detail"] for e in events if e["kind"] == "affect_rules"]
+    assert len(why) == 1 and "session.window_s is 30" in why[0]
+    assert np.isfinite(estimates[-1])  # the rule estimate carries the session
     appliance.close()

@@ -94,17 +94,36 @@ def test_factory_falls_back_to_rules_and_logs_why(tmp_path, caplog):
     (tmp_path / "affect.json").write_text(json.dumps(dict(SPEC, features=["hr_bpm"])))
     calibration = [_window(float(t)) for t in range(20, 180, 5)]
     with caplog.at_level(logging.WARNING):
-        est = make_estimator(calibration, tmp_path / "affect.tflite")
+        est, why = make_estimator(calibration, tmp_path / "affect.tflite")
     assert isinstance(est, RuleEstimator)
+    assert "does not match" in why
     assert "rule estimate" in caplog.text and "does not match" in caplog.text
-    assert isinstance(make_estimator(calibration, tmp_path / "absent.tflite"), RuleEstimator)
-    assert isinstance(make_estimator(calibration), ModelEstimator)
+    est, why = make_estimator(calibration, tmp_path / "absent.tflite")
+    assert isinstance(est, RuleEstimator) and "not found" in why
+    est, why = make_estimator(calibration)
+    assert isinstance(est, ModelEstimator) and why is None
+
+
+def test_a_session_window_the_model_was_not_trained_on_sets_it_aside(caplog):
+    calibration = [_window(float(t)) for t in range(20, 180, 5)]
+    est, why = make_estimator(calibration, window_s=30.0, calibration_s=180.0)
+    assert isinstance(est, RuleEstimator)
+    assert "60 s analysis windows" in why and "session.window_s is 30" in why
+    with caplog.at_level(logging.WARNING):
+        est, why = make_estimator(calibration, window_s=60.0, calibration_s=120.0)
+    # A shorter calibration only makes the baseline noisier: the model still runs, with a note.
+    assert isinstance(est, ModelEstimator) and why is None
+    assert "session.calibration_min" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        est, why = make_estimator(calibration, window_s=60.0, calibration_s=300.0)
+    assert isinstance(est, ModelEstimator) and why is None and caplog.text == ""
 
 
 def test_model_estimate_rises_with_stress_and_quality_sets_confidence():
     calibration = [_window(float(t)) for t in range(20, 180, 5)]
-    calm = make_estimator(calibration)
-    stressed = make_estimator(calibration)
+    calm, _ = make_estimator(calibration)
+    stressed, _ = make_estimator(calibration)
     for t in range(180, 480, 5):
         c = calm.estimate(_window(float(t)))
         s = stressed.estimate(_window(float(t), hr=95.0, scl=4.0))
