@@ -289,7 +289,7 @@ class Session:
                     window_s=self.stream.window_s,
                     calibration_s=self.plan.calibration_s,
                 )
-                self.store.add_event(sid, elapsed, "baseline", _baseline_text(self._baseline))
+                self.store.add_event(sid, elapsed, "baseline", self._baseline.describe())
                 if why_rules:
                     self.store.add_event(sid, elapsed, "affect_rules", why_rules)
             estimate = self._estimator.estimate(features)
@@ -395,7 +395,3 @@ def _finite(x: float) -> float | None:
 
 def _round(x: float) -> float | None:
     return None if x is None or math.isnan(x) else round(x, 1)
-
-
-def _baseline_text(b: Baseline) -> str:
-    return f"HR {_round(b.hr_bpm)} bpm, RMSSD {_round(b.rmssd_ms)} ms, SCL {_round(b.scl_us)} µS"

@@ -56,6 +56,14 @@ class Baseline:
     def has_eda(self) -> bool:
         return math.isfinite(self.scl_us)
 
+    def describe(self) -> str:
+        """One line for the session record, e.g. "HR 72.1 bpm, RMSSD 41.0 ms, SCL 2.3 µS"."""
+
+        def r(x: float) -> float | None:
+            return None if math.isnan(x) else round(x, 1)
+
+        return f"HR {r(self.hr_bpm)} bpm, RMSSD {r(self.rmssd_ms)} ms, SCL {r(self.scl_us)} µS"
+
     @classmethod
     def from_windows(cls, windows: list[WindowFeatures]) -> Baseline:
         """Medians of the usable calibration windows, per channel; a channel with no usable

@@ -91,19 +91,27 @@ def test_short_session_records_decisions_physiology_and_audio(tmp_path: Path) ->
     appliance.close()
 
 
-def test_interrupted_session_is_recorded_as_interrupted(tmp_path: Path) -> None:
-    appliance, _clock = _appliance(tmp_path)
+def _interrupted_session(appliance, wav: Path, after_s: float, seen: list | None = None):
+    """A session run until Ctrl-C arrives `after_s` into it; `seen` collects its statuses."""
     sensors = appliance.open_sensors()
-    sink = appliance.make_sink(tmp_path / "s.wav")
+    sink = appliance.make_sink(wav)
 
     def interrupt(status) -> None:
-        if status.elapsed_s > 30:
+        if seen is not None:
+            seen.append(status.arousal)
+        if status.elapsed_s > after_s:
             raise KeyboardInterrupt
 
     session = appliance.new_session(sensors=sensors, sink=sink, on_status=interrupt)
     with pytest.raises(KeyboardInterrupt):
         session.run()
     sink.close()
+    return session
+
+
+def test_interrupted_session_is_recorded_as_interrupted(tmp_path: Path) -> None:
+    appliance, _clock = _appliance(tmp_path)
+    session = _interrupted_session(appliance, tmp_path / "s.wav", after_s=30)
     row = appliance.store.session(session.session_id)
     assert row.status == "interrupted"
     assert 30 <= row.duration_s < 60
@@ -136,19 +144,8 @@ def test_a_sensor_failing_mid_session_degrades_it_without_ending_it(tmp_path: Pa
 
 def test_a_window_the_model_never_saw_runs_on_rules_and_says_why(tmp_path: Path) -> None:
     appliance, _clock = _appliance(tmp_path, session_extra="  window_s: 30\n")
-    sensors = appliance.open_sensors()
-    sink = appliance.make_sink(tmp_path / "s.wav")
-    estimates = []
-
-    def stop_after_calibration(status) -> None:
-        estimates.append(status.arousal)
-        if status.elapsed_s > 150:
-            raise KeyboardInterrupt
-
-    session = appliance.new_session(sensors=sensors, sink=sink, on_status=stop_after_calibration)
-    with pytest.raises(KeyboardInterrupt):
-        session.run()
-    sink.close()
+    estimates: list[float] = []
+    session = _interrupted_session(appliance, tmp_path / "s.wav", after_s=150, seen=estimates)
     events = appliance.store.events(session.session_id)
     why = [e["detail"] for e in events if e["kind"] == "affect_rules"]
     assert len(why) == 1 and "session.window_s is 30" in why[0]

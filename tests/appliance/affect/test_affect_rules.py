@@ -54,6 +54,12 @@ def test_baseline_falls_back_when_a_sensor_is_missing() -> None:
     b = Baseline.from_windows(no_ppg)
     assert b.has_eda and not b.has_cardiac
     assert not Baseline.from_windows([]).has_cardiac
+    assert b.describe().startswith("HR None bpm, RMSSD None ms, SCL ")  # says what is missing
+
+
+def test_baseline_describes_itself_rounded_for_the_record() -> None:
+    b = Baseline(hr_bpm=72.14, rmssd_ms=39.96, scl_us=4.049)
+    assert b.describe() == "HR 72.1 bpm, RMSSD 40.0 ms, SCL 4.0 µS"
 
 
 def test_the_calibration_state_maps_to_mid_arousal() -> None:
