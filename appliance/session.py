@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from appliance.affect.baseline import Baseline, calibration_arousal
+from appliance.affect.baseline import Baseline, calibration_arousal, round_for_record
 from appliance.affect.estimate import AffectEstimate
 from appliance.affect.model_estimator import make_estimator
 from appliance.clock import Clock, SimulatedClock
@@ -379,9 +379,9 @@ class Session:
             summary["affect_source"] = self._estimate.source
             summary["model_drift"] = self._drift_flagged
         if self._baseline is not None:
-            summary["baseline_hr_bpm"] = _round(self._baseline.hr_bpm)
+            summary["baseline_hr_bpm"] = round_for_record(self._baseline.hr_bpm)
         if self._features is not None:
-            summary["end_hr_bpm"] = _round(self._features.hr_bpm)
+            summary["end_hr_bpm"] = round_for_record(self._features.hr_bpm)
         if first is not None and last is not None:
             summary["arousal_start"] = round(first.arousal, 3)
             summary["arousal_end"] = round(last.arousal, 3)
@@ -391,7 +391,3 @@ class Session:
 
 def _finite(x: float) -> float | None:
     return None if math.isnan(x) else x
-
-
-def _round(x: float) -> float | None:
-    return None if x is None or math.isnan(x) else round(x, 1)

@@ -58,11 +58,8 @@ class Baseline:
 
     def describe(self) -> str:
         """One line for the session record, e.g. "HR 72.1 bpm, RMSSD 41.0 ms, SCL 2.3 µS"."""
-
-        def r(x: float) -> float | None:
-            return None if math.isnan(x) else round(x, 1)
-
-        return f"HR {r(self.hr_bpm)} bpm, RMSSD {r(self.rmssd_ms)} ms, SCL {r(self.scl_us)} µS"
+        hr, rmssd, scl = (round_for_record(v) for v in (self.hr_bpm, self.rmssd_ms, self.scl_us))
+        return f"HR {hr} bpm, RMSSD {rmssd} ms, SCL {scl} µS"
 
     @classmethod
     def from_windows(cls, windows: list[WindowFeatures]) -> Baseline:
@@ -92,6 +89,11 @@ class Baseline:
             n_ppg_windows=sum(math.isfinite(w.hr_bpm) for w in ppg),
             n_eda_windows=sum(math.isfinite(w.scl_us) for w in eda),
         )
+
+
+def round_for_record(x: float | None) -> float | None:
+    """A figure as the session record keeps it: one decimal, None when unknown."""
+    return None if x is None or math.isnan(x) else round(x, 1)
 
 
 def _usable(windows: list[WindowFeatures], quality_of) -> list[WindowFeatures]:

@@ -91,14 +91,15 @@ def test_short_session_records_decisions_physiology_and_audio(tmp_path: Path) ->
     appliance.close()
 
 
-def _interrupted_session(appliance, wav: Path, after_s: float, seen: list | None = None):
-    """A session run until Ctrl-C arrives `after_s` into it; `seen` collects its statuses."""
+def _interrupted_session(appliance, wav: Path, after_s: float, arousals: list | None = None):
+    """A session run until Ctrl-C arrives `after_s` into it; `arousals` collects the arousal
+    of every status it reports."""
     sensors = appliance.open_sensors()
     sink = appliance.make_sink(wav)
 
     def interrupt(status) -> None:
-        if seen is not None:
-            seen.append(status.arousal)
+        if arousals is not None:
+            arousals.append(status.arousal)
         if status.elapsed_s > after_s:
             raise KeyboardInterrupt
 
@@ -145,7 +146,7 @@ def test_a_sensor_failing_mid_session_degrades_it_without_ending_it(tmp_path: Pa
 def test_a_window_the_model_never_saw_runs_on_rules_and_says_why(tmp_path: Path) -> None:
     appliance, _clock = _appliance(tmp_path, session_extra="  window_s: 30\n")
     estimates: list[float] = []
-    session = _interrupted_session(appliance, tmp_path / "s.wav", after_s=150, seen=estimates)
+    session = _interrupted_session(appliance, tmp_path / "s.wav", after_s=150, arousals=estimates)
     events = appliance.store.events(session.session_id)
     why = [e["detail"] for e in events if e["kind"] == "affect_rules"]
     assert len(why) == 1 and "session.window_s is 30" in why[0]
