@@ -8,7 +8,7 @@ re-evaluating take seconds.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,11 @@ DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "stress_predict"
 DEFAULT_CACHE = PROJECT_ROOT / "out" / "model_cache"
 CALIBRATION_S = 180.0  # session.calibration_min × 60: the baseline the device has
 HYPERVENTILATION_EPISODE = 3  # Stress-Predict: Stroop, interview, hyperventilation
+# Sessions cut from each recording as if they had begun this many seconds in, scored only
+# (never trained on): the calibration then falls on later rest, on the Stroop test or on the
+# interview, as at a bedside where a session may begin while the listener is agitated. 0 is
+# the recording as it is, the evaluation's own protocol.
+SESSION_STARTS_S = (0, 300, 600, 900, 1200)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,9 @@ class SubjectData:
     x: np.ndarray  # (n, n_features) float32, windows after calibration with a label
     y: np.ndarray  # (n,) 0/1
     episode: np.ndarray  # (n,) stress episode number, 0 outside stress
+    # start (s) → the recording as a session begun that far in: (x, y, the calibration's
+    # stress share); empty for the ablation
+    starts: dict[int, tuple[np.ndarray, np.ndarray, float]] = field(default_factory=dict)
 
 
 def load_subjects(
@@ -43,8 +51,28 @@ def load_subjects(
         y, episode = s.labels[mask], s.episode[mask]
         keep = np.isfinite(y)
         if keep.any():
-            out.append(SubjectData(s.name, x[keep], y[keep].astype(np.int64), episode[keep]))
+            starts = {
+                t: session_begun_at(s.windows, s.labels, t, calibration_s) for t in SESSION_STARTS_S
+            }
+            y_kept = y[keep].astype(np.int64)
+            out.append(SubjectData(s.name, x[keep], y_kept, episode[keep], starts))
     return out
+
+
+def session_begun_at(
+    windows: list, labels: np.ndarray, start_s: float, calibration_s: float = CALIBRATION_S
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """(inputs, labels, stress share of the calibration) of the session that would have
+    begun `start_s` into the recording: its first windows are those wholly after the start,
+    its calibration the first `calibration_s` from there."""
+    keep = [i for i, w in enumerate(windows) if w.t_end - w.window_s >= start_s]
+    shifted = [replace(windows[i], t_end=windows[i].t_end - start_s) for i in keep]
+    x, mask, _ = session_vectors(shifted, calibration_s)
+    y = labels[keep]
+    calibration = y[~mask]
+    stressed = float(np.nanmean(calibration)) if np.isfinite(calibration).any() else np.nan
+    scored = np.isfinite(y[mask])
+    return x[scored], y[mask][scored].astype(np.int64), stressed
 
 
 def without_episode(subjects: list[SubjectData], episode: int) -> list[SubjectData]:
@@ -55,7 +83,7 @@ def without_episode(subjects: list[SubjectData], episode: int) -> list[SubjectDa
             s.x[s.episode != episode],
             s.y[s.episode != episode],
             s.episode[s.episode != episode],
-        )
+        )  # the session starts are not re-scored for the ablation
         for s in subjects
     ]
 

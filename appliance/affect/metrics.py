@@ -13,8 +13,7 @@ CI_LEVEL = 0.95
 
 
 def balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
-    y, pred = np.asarray(y).astype(bool), np.asarray(pred).astype(bool)
-    recalls = [np.mean(pred[y == c] == c) for c in (False, True) if np.any(y == c)]
+    recalls = [r for r in (recall(y, pred, c) for c in (False, True)) if math.isfinite(r)]
     return float(np.mean(recalls)) if recalls else math.nan
 
 
@@ -48,10 +47,19 @@ def auroc(y: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def recall(y: np.ndarray, pred: np.ndarray, cls: bool) -> float:
+    """Share of class `cls` windows predicted as `cls`: sensitivity for stress (True),
+    specificity for not stress (False); NaN when the class is absent."""
+    y, pred = np.asarray(y).astype(bool), np.asarray(pred).astype(bool)
+    return float(np.mean(pred[y == cls] == cls)) if np.any(y == cls) else math.nan
+
+
 def summary(y: np.ndarray, score: np.ndarray, threshold: float) -> dict[str, float]:
     pred = np.asarray(score) >= threshold
     return {
         "balanced_accuracy": balanced_accuracy(y, pred),
+        "sensitivity": recall(y, pred, True),
+        "specificity": recall(y, pred, False),
         "macro_f1": macro_f1(y, pred),
         "auroc": auroc(y, score),
         "n_windows": len(y),

@@ -54,6 +54,9 @@ def test_balanced_accuracy_and_macro_f1_by_hand():
     f1_neg = 2 * 3 / (2 * 3 + 1 + 1)
     f1_pos = 2 * 1 / (2 * 1 + 1 + 1)
     assert metrics.macro_f1(y, pred) == pytest.approx((f1_neg + f1_pos) / 2)
+    m = metrics.summary(y, pred.astype(float), 0.5)
+    assert m["sensitivity"] == pytest.approx(1 / 2) and m["specificity"] == pytest.approx(3 / 4)
+    assert math.isnan(metrics.summary(np.zeros(3), np.ones(3), 0.5)["sensitivity"])
 
 
 def test_report_has_majority_baseline_and_subject_intervals():
