@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.affect.model_features import session_vectors
-from appliance.affect.recordings import find_stress_predict_labels, load_directory
+from appliance.affect.recordings import SubjectWindows, find_stress_predict_labels, load_directory
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "stress_predict"
@@ -46,33 +46,32 @@ def load_subjects(
     workers: int = 2,
 ) -> list[SubjectData]:
     out = []
-    for s in load_directory(Path(data_dir), cache_dir=cache_dir, workers=workers):
-        x, mask, _ = session_vectors(s.windows, calibration_s)
-        y, episode = s.labels[mask], s.episode[mask]
-        keep = np.isfinite(y)
-        if keep.any():
-            starts = {
-                t: session_begun_at(s.windows, s.labels, t, calibration_s) for t in SESSION_STARTS_S
-            }
-            y_kept = y[keep].astype(np.int64)
-            out.append(SubjectData(s.name, x[keep], y_kept, episode[keep], starts))
+    for recording in load_directory(Path(data_dir), cache_dir=cache_dir, workers=workers):
+        begun = {t: session_begun_at(recording, t, calibration_s) for t in SESSION_STARTS_S}
+        subject, _ = begun[0]
+        if len(subject.y):
+            starts = {t: (d.x, d.y, share) for t, (d, share) in begun.items()}
+            out.append(replace(subject, starts=starts))
     return out
 
 
 def session_begun_at(
-    windows: list, labels: np.ndarray, start_s: float, calibration_s: float = CALIBRATION_S
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """(inputs, labels, stress share of the calibration) of the session that would have
-    begun `start_s` into the recording: its first windows are those wholly after the start,
-    its calibration the first `calibration_s` from there."""
-    keep = [i for i, w in enumerate(windows) if w.t_end - w.window_s >= start_s]
-    shifted = [replace(windows[i], t_end=windows[i].t_end - start_s) for i in keep]
+    recording: SubjectWindows, start_s: float, calibration_s: float = CALIBRATION_S
+) -> tuple[SubjectData, float]:
+    """The recording as the session that would have begun `start_s` into it (its first
+    windows those wholly after the start, its calibration the first `calibration_s` from
+    there): the labelled windows after the calibration, and the calibration's stress share."""
+    keep = [i for i, w in enumerate(recording.windows) if w.t_end - w.window_s >= start_s]
+    shifted = [
+        replace(recording.windows[i], t_end=recording.windows[i].t_end - start_s) for i in keep
+    ]
     x, mask, _ = session_vectors(shifted, calibration_s)
-    y = labels[keep]
-    calibration = y[~mask]
-    stressed = float(np.nanmean(calibration)) if np.isfinite(calibration).any() else np.nan
-    scored = np.isfinite(y[mask])
-    return x[scored], y[mask][scored].astype(np.int64), stressed
+    labels, episode = recording.labels[keep], recording.episode[keep]
+    calibration = labels[~mask]
+    share = float(np.nanmean(calibration)) if np.isfinite(calibration).any() else np.nan
+    scored = np.isfinite(labels[mask])
+    y = labels[mask][scored].astype(np.int64)
+    return SubjectData(recording.name, x[scored], y, episode[mask][scored]), share
 
 
 def without_episode(subjects: list[SubjectData], episode: int) -> list[SubjectData]:

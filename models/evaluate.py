@@ -104,6 +104,18 @@ def run_all(
     }
 
 
+# What affect.json keeps of each session start (EVALUATION.md has the rest).
+_START_KEYS = (
+    "start_s",
+    "calibration_stress_share",
+    "n_windows",
+    "balanced_accuracy",
+    "sensitivity",
+    "specificity",
+    "auroc",
+)
+
+
 def metrics_for_json(results: dict) -> dict:
     if not results:
         return {}
@@ -115,17 +127,6 @@ def metrics_for_json(results: dict) -> dict:
             _rounded({k: r[k] for k in _START_KEYS}) for r in results.get("session_starts", [])
         ],
     }
-
-
-_START_KEYS = (
-    "start_s",
-    "calibration_stress_share",
-    "n_windows",
-    "balanced_accuracy",
-    "sensitivity",
-    "specificity",
-    "auroc",
-)
 
 
 def _rounded(d):

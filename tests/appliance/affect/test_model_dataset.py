@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 
 from appliance.affect import model_features as mf
+from appliance.affect.recordings import SubjectWindows
 from appliance.signals.features import WindowFeatures
 from models import dataset
 
 
-def _windows(stress_from: float, stress_to: float, end: float = 1200.0):
+def _recording(stress_from: float, stress_to: float, end: float = 1200.0) -> SubjectWindows:
     """Windows every 5 s; HR and skin conductance high while stressed."""
     out, labels = [], []
     for t in np.arange(60.0, end + 1, 5.0):
@@ -21,25 +22,27 @@ def _windows(stress_from: float, stress_to: float, end: float = 1200.0):
         )  # fmt: skip
         out.append(window)
         labels.append(float(stressed))
-    return out, np.array(labels)
+    labels = np.array(labels)
+    return SubjectWindows("S99", out, labels, labels.astype(int))
 
 
 def test_begun_at_zero_is_the_recording_as_it_is():
-    windows, labels = _windows(400, 700)
-    x, y, calib_stress = dataset.session_begun_at(windows, labels, 0, 180.0)
-    expected, mask, _ = mf.session_vectors(windows, 180.0)
-    np.testing.assert_array_equal(x, expected)
-    np.testing.assert_array_equal(y, labels[mask])
+    rec = _recording(400, 700)
+    begun, calib_stress = dataset.session_begun_at(rec, 0, 180.0)
+    expected, mask, _ = mf.session_vectors(rec.windows, 180.0)
+    np.testing.assert_array_equal(begun.x, expected)
+    np.testing.assert_array_equal(begun.y, rec.labels[mask])
+    np.testing.assert_array_equal(begun.episode, rec.episode[mask])
     assert calib_stress == 0.0
 
 
 def test_begun_during_stress_takes_its_baseline_from_the_stress():
-    windows, labels = _windows(400, 700)
+    rec = _recording(400, 700)
     # Begun at 400 s: the first window covers 400-460 s and the calibration is all stress.
-    x, y, calib_stress = dataset.session_begun_at(windows, labels, 400, 180.0)
+    begun, calib_stress = dataset.session_begun_at(rec, 400, 180.0)
     assert calib_stress == 1.0
-    assert len(y) == sum(w.t_end - 400 > 180 for w in windows if w.t_end - 60 >= 400)
-    hr_rel = x[:, mf.FEATURE_NAMES.index("hr_rel")]
+    assert len(begun.y) == sum(w.t_end - 400 > 180 for w in rec.windows if w.t_end - 60 >= 400)
+    y, hr_rel = begun.y, begun.x[:, mf.FEATURE_NAMES.index("hr_rel")]
     # Against a stressed baseline, the stress reads as baseline and the rest after it as low.
     assert hr_rel[0] == pytest.approx(0.0)
     assert hr_rel[y == 0].max() == pytest.approx(70 / 90 - 1)
