@@ -4,10 +4,11 @@ scores."""
 import numpy as np
 import pytest
 
+from appliance.affect import metrics
 from appliance.affect import model_features as mf
 from appliance.affect.recordings import SubjectWindows
 from appliance.signals.features import WindowFeatures
-from models import dataset
+from models import dataset, evaluate
 
 
 def _recording(stress_from: float, stress_to: float, end: float = 1200.0) -> SubjectWindows:
@@ -49,9 +50,6 @@ def test_begun_during_stress_takes_its_baseline_from_the_stress():
 
 
 def test_evaluation_writes_a_row_per_session_start(tmp_path):
-    from appliance.affect import metrics
-    from models import evaluate
-
     rng = np.random.default_rng(0)
     people = [(rng.integers(0, 2, 40), rng.uniform(0, 1, 40)) for _ in range(4)]
     report = metrics.report(people, 0.5)
