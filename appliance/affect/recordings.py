@@ -48,6 +48,16 @@ def discover_subjects(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: str(p))
 
 
+def subject_names(folders: list[Path]) -> list[str]:
+    """A name per subject folder for reports: its path below the folders' common parent, so
+    studies that keep each person's files in a folder of the same name (P01/E4, P02/E4) still
+    tell people apart; S07 stays S07."""
+    if len(folders) < 2:
+        return [f.name for f in folders]
+    common = Path(os.path.commonpath([str(f) for f in folders]))
+    return [f.relative_to(common).as_posix() for f in folders]
+
+
 def find_stress_predict_labels(root: Path) -> Path | None:
     hits = sorted(
         d / STRESS_PREDICT_LABELS for d, files in _walk(root) if STRESS_PREDICT_LABELS in files
@@ -79,9 +89,11 @@ def load_directory(
     settings = settings or ReplaySettings()
     labels_file = labels_file or find_stress_predict_labels(root)
     table = lab.read_stress_predict_labels(labels_file) if labels_file else None
-    jobs = []
-    for folder in discover_subjects(root):
-        jobs.append((folder, table, labels_file, cache_dir, settings))
+    folders = discover_subjects(root)
+    jobs = [
+        (folder, name, table, labels_file, cache_dir, settings)
+        for folder, name in zip(folders, subject_names(folders), strict=True)
+    ]
     if workers > 1 and len(jobs) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -93,9 +105,9 @@ def load_directory(
 
 
 def _load_job(job) -> SubjectWindows | None:
-    folder, table, labels_file, cache_dir, settings = job
+    folder, name, table, labels_file, cache_dir, settings = job
     try:
-        return load_subject(folder, table, labels_file, cache_dir, settings)
+        return load_subject(folder, table, labels_file, cache_dir, settings, name)
     except (OSError, ValueError) as exc:
         log.warning("%s skipped: %s", folder, exc)
         return None
@@ -107,6 +119,7 @@ def load_subject(
     labels_file: Path | None,
     cache_dir: Path | None,
     settings: ReplaySettings,
+    name: str | None = None,
 ) -> SubjectWindows | None:
     rec = load_e4(folder)
     duration = max(rec.bvp.size / rec.bvp_fs, rec.eda.size / rec.eda_fs if rec.eda_fs else 0.0)
@@ -121,7 +134,7 @@ def load_subject(
     episodes = lab.stress_episode_index(per_second)
     idx = np.clip(np.floor(t_end - span / 2).astype(np.int64), 0, max(0, episodes.size - 1))
     episode = episodes[idx] if episodes.size else np.zeros(len(windows), dtype=np.int64)
-    return SubjectWindows(folder.name, windows, window_label, episode * (window_label == 1))
+    return SubjectWindows(name or folder.name, windows, window_label, episode * (window_label == 1))
 
 
 def _per_second_labels(folder, table, start_unix, duration) -> np.ndarray | None:

@@ -17,6 +17,7 @@ from scipy.signal import resample_poly
 
 from appliance.signals.e4 import E4Recording
 from appliance.signals.features import WindowFeatures
+from appliance.signals.quality import EDA_MIN_US
 from appliance.signals.stream import PhysiologyStream
 from drivers.sources import GsrBatch, PpgBatch
 
@@ -36,18 +37,24 @@ class ReplaySettings:
 
 
 def resample_to(signal: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
-    """Polyphase resampling from fs_in to fs_out (anti-aliased); NaN samples become gaps."""
+    """Polyphase resampling from fs_in to fs_out (anti-aliased); NaN samples stay gaps: every
+    output sample whose nearest input sample is missing is NaN."""
     x = np.asarray(signal, dtype=float)
     if x.size == 0 or fs_in == fs_out:
         return x.copy()
-    frac = _rational(fs_out / fs_in)
+    up, down = _rational(fs_out / fs_in)
     finite = np.isfinite(x)
-    filled = np.where(finite, x, np.nanmedian(x) if finite.any() else 0.0)
-    out = resample_poly(filled, frac[0], frac[1])
+    if not finite.any():
+        return np.full(-(-x.size * up // down), np.nan)
+    # Gaps are bridged linearly for the filter only: a fill value unlike the neighbours (the
+    # recording's median, say) would ring into the samples beside the gap. The ends are
+    # extended along a line for the same reason (zero padding would ramp the first and last
+    # samples down towards 0 µS).
+    at = np.arange(x.size)
+    out = resample_poly(np.interp(at, at[finite], x[finite]), up, down, padtype="line")
     if not finite.all():
-        bad = np.flatnonzero(~finite)
-        idx = np.unique(np.round(bad * fs_out / fs_in).astype(np.int64).clip(0, out.size - 1))
-        out[idx] = np.nan
+        nearest = np.round(np.arange(out.size) * down / up).astype(np.int64)
+        out[~finite[nearest.clip(0, x.size - 1)]] = np.nan
     return out
 
 
@@ -71,7 +78,12 @@ def replay_e4(
     ppg = resample_to(recording.bvp, recording.bvp_fs, s.ppg_fs)
     # The device averages several GSR readings into each analysis bin; an E4's 4 Hz EDA pushed
     # as it is would put one reading in each, and SCR counts near the amplitude floor differ.
-    eda = resample_to(recording.eda, recording.eda_fs, s.gsr_fs)
+    # Below EDA_MIN_US the electrodes are off (an E4 stores ~0 µS before skin contact: the
+    # first sample of every Stress-Predict recording, the first seconds of others), and the GSR
+    # driver then delivers no reading; as a reading, those zeros would set the session's
+    # lowest skin conductance, and every later window would look aroused against it.
+    worn = np.where(recording.eda >= EDA_MIN_US, recording.eda, np.nan)
+    eda = resample_to(worn, recording.eda_fs, s.gsr_fs)
     return replay_arrays(ppg, s.ppg_fs, eda, s.gsr_fs, s)
 
 

@@ -7,7 +7,7 @@ from model_synth import write_e4_subject
 
 from appliance import cli
 from appliance.affect.evaluation import evaluate_directory
-from appliance.affect.recordings import discover_subjects, load_directory
+from appliance.affect.recordings import discover_subjects, load_directory, subject_names
 
 pytest.importorskip("ai_edge_litert", reason="the LiteRT runtime (ai-edge-litert) is needed")
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "stress_predict"
@@ -28,9 +28,18 @@ def study(tmp_path_factory):
 def test_every_e4_folder_is_found_and_unlabelled_ones_are_skipped(study):
     assert [p.name for p in discover_subjects(study)] == ["P1", "P3", "P2"]
     subjects = load_directory(study)
-    assert sorted(s.name for s in subjects) == ["P1", "P2"]
+    assert sorted(s.name for s in subjects) == ["P1", "nested/P2"]
     for s in subjects:
         assert set(np.unique(s.labels[np.isfinite(s.labels)])) == {0.0, 1.0}
+
+
+def test_subjects_are_named_by_their_path_below_the_study():
+    root = Path("/data/study")
+    sp = [root / "Raw_data" / "S02", root / "Raw_data" / "S03"]
+    assert subject_names(sp) == ["S02", "S03"]
+    # Another study keeps each person's E4 files in a folder of the same name.
+    assert subject_names([root / "P01" / "E4", root / "P02" / "E4"]) == ["P01/E4", "P02/E4"]
+    assert subject_names([root / "S07"]) == ["S07"]
 
 
 def test_cli_eval_prints_metrics_as_json_on_the_last_line(study, capsys):
