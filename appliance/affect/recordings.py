@@ -55,7 +55,8 @@ def subject_names(folders: list[Path]) -> list[str]:
     if len(folders) < 2:
         return [f.name for f in folders]
     common = Path(os.path.commonpath([str(f) for f in folders]))
-    return [f.relative_to(common).as_posix() for f in folders]
+    # The study folder itself may hold a subject's files, beside the other subjects' folders.
+    return [f.relative_to(common).as_posix() if f != common else f.name for f in folders]
 
 
 def find_stress_predict_labels(root: Path) -> Path | None:

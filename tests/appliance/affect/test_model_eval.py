@@ -40,6 +40,7 @@ def test_subjects_are_named_by_their_path_below_the_study():
     # Another study keeps each person's E4 files in a folder of the same name.
     assert subject_names([root / "P01" / "E4", root / "P02" / "E4"]) == ["P01/E4", "P02/E4"]
     assert subject_names([root / "S07"]) == ["S07"]
+    assert subject_names([root, root / "P2"]) == ["study", "P2"]
 
 
 def test_cli_eval_prints_metrics_as_json_on_the_last_line(study, capsys):
