@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.affect.model_features import FEATURE_NAMES
+from appliance.affect.model_runtime import MODEL_FORMAT
 from appliance.affect.replay import ReplaySettings
 from models import dataset, network
 
@@ -63,7 +64,7 @@ def train_final(subjects: list[dataset.SubjectData], seed: int = network.SEED) -
 
 def describe(final: dict, subjects, data_dir: Path, seed: int, metrics: dict) -> dict:
     return {
-        "format": 2,
+        "format": MODEL_FORMAT,
         "features": list(FEATURE_NAMES),
         "input_map": final["input_map"].as_lists(),
         "normalisation": {

@@ -19,7 +19,10 @@ from appliance.affect.input_map import QuantileMap
 from appliance.affect.model_features import FEATURE_NAMES
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "affect.tflite"
-MODEL_FORMAT = 2  # affect.json layout this code reads: 2 = quantile input map
+# The affect.json this code reads: 2 = quantile input map; 3 = the same inputs, but only
+# windows of usable quality move the session's low and high (a format 2 model learnt the old
+# meaning under the same names).
+MODEL_FORMAT = 3
 
 
 class ModelUnavailable(RuntimeError):

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -81,6 +82,34 @@ def test_session_course_smooths_a_single_outlying_window():
     # One 140 bpm window among the six of 30 s lifted the smoothed value by 70/6 bpm, not 70;
     # once it has left the 30 s, the present is back at the session's low.
     assert _course(x, "hr_rel") == pytest.approx((0.0, -(70 / 6) / 70), abs=1e-6)
+
+
+def test_a_poor_window_cannot_set_the_sessions_peak_or_low():
+    base = mf.FeatureBaseline.from_windows([_window(20)])
+    ctx = mf.ContextFeatures(base)
+    # A motion burst read as a fast pulse (poor PPG), while the skin conductance is clean.
+    for k in range(13):
+        burst = k == 6
+        w = _window(20.0 + 5 * k, hr=140.0 if burst else 70.0, scl=1.0 if burst else 2.0)
+        if burst:
+            w = dataclasses.replace(w, ppg_quality=0.2)
+        x = ctx.push(w)
+    # The burst has left the 30 s; HR is at the session's peak (the burst never set one) ...
+    assert _course(x, "hr_rel") == pytest.approx((0.0, 0.0), abs=1e-6)
+    # ... while the clean SCL dip still counts as the session's low.
+    assert _course(x, "ln_scl_ratio")[0] > 0.0
+
+
+def test_course_is_zero_until_a_usable_window_sets_low_and_high():
+    base = mf.FeatureBaseline.from_windows([_window(20)])
+    ctx = mf.ContextFeatures(base)
+    for k, hr in enumerate((90.0, 60.0, 75.0)):
+        x = ctx.push(_window(20.0 + 5 * k, hr=hr, q=0.3))
+        assert _course(x, "hr_rel") == (0.0, 0.0)
+    x = ctx.push(_window(35.0, hr=75.0))  # usable: sets both from the smoothed value
+    assert _course(x, "hr_rel") == pytest.approx((0.0, 0.0), abs=1e-6)
+    x = ctx.push(_window(40.0, hr=120.0, q=0.3))  # poor: measured against them, moves neither
+    assert _course(x, "hr_rel")[0] > 0.0 and _course(x, "hr_rel")[1] > 0.0
 
 
 def test_missing_channels_become_zero_not_nan():

@@ -65,7 +65,7 @@ def test_mismatched_feature_list_is_refused_with_a_clear_error(tmp_path):
 def test_description_of_another_format_is_refused_with_a_clear_error(tmp_path):
     shutil.copy(DEFAULT_MODEL_PATH, tmp_path / "affect.tflite")
     (tmp_path / "affect.json").write_text(json.dumps(dict(SPEC, format=1)))
-    with pytest.raises(ModelUnavailable, match=r"format 1.*reads format 2.*retrain"):
+    with pytest.raises(ModelUnavailable, match=r"format 1.*reads format 3.*retrain"):
         AffectModel(tmp_path / "affect.tflite")
 
 
