@@ -12,7 +12,8 @@ demo: bootstrap
 test: bootstrap
 	$(VENV)/python -m pytest -q
 
-bench: bootstrap
+bench:
+	@ATTUNE_BENCH=1 scripts/bootstrap.sh dev
 	$(VENV)/python -m bench
 
 lint: bootstrap

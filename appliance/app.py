@@ -1,8 +1,8 @@
 """Composition root: the one place that turns a Config into wired parts.
 
-The demo, the service and the tests all build through here, so they share one code path; only
-the clock, the audio sink and (in emulated mode) the virtual listener behind the I2C emulators
-differ.
+The demo, the service, `attune hw check` and the tests all build through here (the hardware
+through parts.py), so they share one code path; only the clock, the audio sink, where rendering
+runs and (in emulated mode) the virtual listener behind the I2C emulators differ.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from appliance import parts
+from appliance.affect.model_estimator import EstimatorSource
+from appliance.affect.tracker import AffectTracker
 from appliance.clock import Clock
 from appliance.config import Config
 from appliance.music.calibration import load_calibration, master_cap_dbfs
@@ -21,22 +24,21 @@ from appliance.music.engine import MusicEngine
 from appliance.music.library import Library
 from appliance.music.mixer import Mixer
 from appliance.music.render import FluidSynthRenderer
-from appliance.prerender import RenderAhead, opening_state
-from appliance.records import SessionRecords
-from appliance.sensors import Sensors
 from appliance.sequencer.adaptive import AdaptiveSequencer
 from appliance.sequencer.decision import Decision
 from appliance.sequencer.factory import make_sequencer
 from appliance.sequencer.personal import LibraryTracks
-from appliance.session import RENDER_MARGIN_S, Session, SessionPlan, SessionStatus
+from appliance.session.loop import RENDER_MARGIN_S, Session, SessionPlan
+from appliance.session.records import SessionRecords
+from appliance.session.render_ahead import RenderAhead, opening_state
+from appliance.session.seams import Rendering
+from appliance.session.sensors import Sensors
+from appliance.session.status import SessionStatus
 from appliance.signals.stream import PhysiologyStream
 from appliance.simulate.listener import VirtualListener
+from appliance.store.bandit_state import LearningStore
 from appliance.store.db import Store
-from drivers.ads1115 import Ads1115
-from drivers.audio import AudioSink, PyAudioSink, WavSink
-from drivers.grove_gsr import GroveGsrSource
-from drivers.max30102 import Max30102
-from drivers.sources import SensorNotFound
+from drivers.audio import AudioSink
 
 if TYPE_CHECKING:
     from appliance.listeners import ListenerProfile
@@ -53,6 +55,8 @@ class Appliance:
     clock: Clock
     store: Store
     renderer: MusicEngine | RenderAhead
+    estimators: EstimatorSource  # the affect model, loaded once for every session
+    rendering: Rendering = Rendering.INLINE
     listener: VirtualListener | None = None  # behind the emulators, in emulated mode
     # The seed the prepared opening was chosen with: the next session's sequencer reuses it,
     # so it picks the very opening that was rendered ahead.
@@ -60,20 +64,14 @@ class Appliance:
 
     def open_sensors(self, *, hr: BleHeartRateSource | None = None) -> Sensors:
         """The session's sensors; `hr`, a running wearable source, is lent (not closed)."""
-        sensors = open_sensors(self.config, self.clock, self.listener)
+        sensors = parts.open_sensors(self.config, self.clock, self.listener)
         if hr is not None:
             sensors.hr, sensors.hr_owned = hr, False
         return sensors
 
     def open_wearable(self) -> BleHeartRateSource | None:
         """The configured BLE heart-rate strap's source, started; None when not configured."""
-        return open_wearable(self.config, self.clock)
-
-    def plan_for(self, profile: ListenerProfile | None = None) -> tuple[str, float]:
-        """(goal, session seconds) for a session: the listener's, else the configured."""
-        if profile is not None:
-            return profile.goal, profile.for_sequencer().session_s(self.config.session.length_min)
-        return self.config.session.goal, self.config.session.length_min * 60.0
+        return parts.open_wearable(self.config, self.clock)
 
     def make_sequencer(
         self,
@@ -84,9 +82,6 @@ class Appliance:
         seed: int | None = None,
     ) -> AdaptiveSequencer:
         """The rule-plus-bandit sequencer; it learns only for a known, consenting listener."""
-        settings = asdict(profile.for_sequencer()) if profile is not None else {}
-        if goal is not None:
-            settings["goal"] = goal
         library = None
         if listener_id is not None:
             library = LibraryTracks(
@@ -94,9 +89,10 @@ class Appliance:
             )
         return make_sequencer(
             self.config,
-            listener_profile=settings,
-            store=self.store,
+            profile=profile.for_sequencer() if profile is not None else None,
+            learning=LearningStore(self.store),
             listener_id=listener_id,
+            goal=goal,
             library=library,
             seed=seed,
         )
@@ -122,12 +118,7 @@ class Appliance:
         return True
 
     def make_sink(self, wav_path: Path | None = None) -> AudioSink:
-        audio = self.config.audio
-        if audio.output == "wav" or wav_path is not None:
-            path = wav_path or Path(self.config.device.state_dir) / "session.wav"
-            return WavSink(path, sample_rate=audio.sample_rate)
-        device = None if audio.device == "default" else audio.device
-        return PyAudioSink(device=device, sample_rate=audio.sample_rate, buffer_s=audio.buffer_s)
+        return parts.open_sink(self.config, wav_path)
 
     def new_session(
         self,
@@ -173,6 +164,9 @@ class Appliance:
             update_s=float(cfg.session.update_s),
             ppg_fs=float(cfg.hardware.ppg.sample_rate),
         )
+        affect = AffectTracker(
+            self.estimators, calibration_s=plan.calibration_s, window_s=stream.window_s
+        )
         listener = self.listener
 
         def on_segment(decision: Decision, t: float) -> None:
@@ -188,8 +182,10 @@ class Appliance:
             clock=self.clock,
             sensors=sensors,
             stream=stream,
+            affect=affect,
             sequencer=sequencer,
             renderer=self.renderer,
+            rendering=self.rendering,
             mixer=mixer,
             sink=sink,
             store=SessionRecords(self.store, keep_data=keep_data),
@@ -210,9 +206,11 @@ def build(
     *,
     listener: VirtualListener | None = None,
     render_ahead: bool = False,
+    rendering: Rendering = Rendering.INLINE,
 ) -> Appliance:
     """Wire the appliance. In emulated mode `listener` sits behind the sensor emulators.
-    `render_ahead` (the service) lets the next session's opening be rendered while idle."""
+    `render_ahead` (the service) lets the next session's opening be rendered while idle;
+    `rendering` says where a session renders its segments (the service: in the background)."""
     if config.hardware.emulated and listener is None:
         from appliance.simulate.listener import demo_listener
 
@@ -227,99 +225,12 @@ def build(
     )
     store = Store(Path(config.device.state_dir) / DB_NAME)
     wrapped = RenderAhead(renderer) if render_ahead else renderer
-    return Appliance(config, clock, store, wrapped, listener if config.hardware.emulated else None)
-
-
-def open_wearable(config: Config, clock: Clock) -> BleHeartRateSource | None:
-    """Start the BLE heart-rate source for the configured straps (it reconnects by itself)."""
-    ble = config.hardware.ble_hr
-    if not ble.enabled:
-        return None
-    from drivers.ble_hr import BleHeartRateSource
-
-    source = BleHeartRateSource(ble.addresses, now=clock.now, adapter=ble.adapter)
-    source.start_in_thread()
-    return source
-
-
-def open_bus(config: Config, clock: Clock, listener: VirtualListener | None):
-    """The I2C bus: smbus2 on a device, the register-level emulators in emulated mode."""
-    hw = config.hardware
-    if hw.emulated:
-        from drivers.emulated.ads1115 import Ads1115Emulator
-        from drivers.emulated.max30102 import Max30102Emulator
-        from drivers.emulated.smbus import EmulatedSMBus
-
-        bus = EmulatedSMBus(hw.i2c_bus)
-        if listener is not None:
-            bus.attach(hw.ppg.address, Max30102Emulator(clock.now, listener))
-            bus.attach(
-                hw.gsr.address,
-                Ads1115Emulator(
-                    clock.now, listener, supply_v=hw.gsr.supply_v, k_ohm=hw.gsr.grove_k_ohm
-                ),
-            )
-        return bus
-    import smbus2
-
-    return smbus2.SMBus(hw.i2c_bus)
-
-
-def open_sensors(config: Config, clock: Clock, listener: VirtualListener | None) -> Sensors:
-    hw = config.hardware
-    sensors = Sensors()
-    wanted = [n for n in ("ppg", "gsr") if getattr(hw, n).enabled]
-    if not wanted:
-        return sensors
-    try:
-        bus = open_bus(config, clock, listener)
-    except OSError as exc:
-        for name in wanted:
-            sensors.problems[name] = (
-                f"I2C bus {hw.i2c_bus} cannot be opened ({exc}); enable I2C with "
-                "'sudo raspi-config nonint do_i2c 0'"
-            )
-        return sensors
-    sensors.i2c = bus
-    if hw.ppg.enabled:
-        ppg = hw.ppg
-        driver = Max30102(
-            bus,
-            now=clock.now,
-            address=ppg.address,
-            bus_number=hw.i2c_bus,
-            sample_rate=ppg.sample_rate,
-            pulse_width_us=ppg.pulse_width_us,
-            adc_range_na=ppg.adc_range_na,
-            led_current_ma=ppg.led_current_ma,
-            swap_red_ir=ppg.swap_red_ir,
-        )
-        try:
-            driver.open()
-            sensors.ppg = driver
-        except SensorNotFound as exc:
-            sensors.problems["ppg"] = str(exc)
-    if hw.gsr.enabled:
-        gsr = hw.gsr
-        adc = Ads1115(
-            bus,
-            address=gsr.address,
-            bus_number=hw.i2c_bus,
-            channel=gsr.channel,
-            full_scale_v=gsr.full_scale_v,
-            data_rate=gsr.data_rate,
-        )
-        try:
-            adc.open()
-            sensors.gsr = GroveGsrSource(
-                adc,
-                now=clock.now,
-                supply_v=gsr.supply_v,
-                k_ohm=gsr.grove_k_ohm,
-                poll_hz=gsr.poll_hz,
-            )
-        except SensorNotFound as exc:
-            sensors.problems["gsr"] = str(exc)
-    for name, problem in sensors.problems.items():
-        log.warning("%s unavailable: %s", name, problem)
-    return sensors
+    return Appliance(
+        config,
+        clock,
+        store,
+        wrapped,
+        EstimatorSource(),
+        rendering,
+        listener if config.hardware.emulated else None,
+    )

@@ -8,9 +8,10 @@
 2. A 60-minute session through the real pyaudio → PortAudio → ALSA path (an ALSA file PCM over
    the null device) with every core busy with a CPU hog: underruns. ALSA's null device is not
    paced, so the bench paces the PortAudio callback itself to a device clock: 60 minutes at
-   ACCELERATION × real time (a harsher test: the callback, pump and mixer run 40× as often),
+   ACCELERATION × real time (a harsher test: the callback, loop and mixer run 40× as often),
    plus REALTIME_S at real time. Segments are rendered ahead in a worker thread, as the
-   session does, and crossfaded by the mixer; the playback pump feeds the ring.
+   session does, and crossfaded by the mixer; as in the session's loop, one thread pulls a
+   tick's audio from the mixer and writes it into the ring, the blocking write pacing it.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ def render_bench(work: Path) -> None:
 
 RENDER_MARGIN_S = 12.0  # as the session renders past a segment's end
 RING_S = 2.0  # audio.buffer_s default: the ring's slack in wall-clock seconds
-PUMP_POLL_S = 0.005
+TICK_S = 0.1  # the session's tick: the audio it pulls and writes each time round
+STOP_FADE_S = 1.0
 SESSION_RECIPES = (  # the segments cycle through these, a new seed each time
     {"tempo_bpm": 72, "density": 0.6},
     {"tempo_bpm": 66, "key": "F", "instrument": "strings", "density": 0.4},
@@ -169,7 +171,6 @@ def _paced_sink_class():
 
 def run_session(seconds: float, speed: float, segment_s: float, sample_rate: int) -> dict:
     from appliance.music.mixer import Mixer
-    from appliance.music.playback import Playback
     from appliance.music.recipe import Recipe
     from appliance.music.render import FluidSynthRenderer
 
@@ -191,12 +192,12 @@ def run_session(seconds: float, speed: float, segment_s: float, sample_rate: int
 
     mixer.queue(render(0))
     wall_start = time.perf_counter()
-    pump = Playback(mixer, sink).start()
+    block = round(TICK_S * sample_rate)
     total = round(seconds * sample_rate)
-    index, late = 1, 0
+    index, late, written = 1, 0, 0
     pending = pool.submit(render, index)
-    while pump.frames_written < total and pump.running:
-        if pending is not None and pump.frames_written >= index * segment_s * sample_rate:
+    while written < total:
+        if pending is not None and written >= index * segment_s * sample_rate:
             if not pending.done():
                 late += 1
                 pending.result()
@@ -204,13 +205,14 @@ def run_session(seconds: float, speed: float, segment_s: float, sample_rate: int
             index += 1
             more = index * segment_s < seconds
             pending = pool.submit(render, index) if more else None
-        time.sleep(PUMP_POLL_S)
-    pump.stop(fade_s=1.0)
+        sink.write(mixer.pull(block))  # blocks while the ring is full: the device's pace
+        written += block
+    mixer.fade_out(STOP_FADE_S)
+    for _ in range(round(STOP_FADE_S / TICK_S)):
+        sink.write(mixer.pull(block))
     sink.close()
     pool.shutdown()
     renderer.close()
-    if pump.error is not None:
-        raise pump.error
     return {
         "underruns": sink.underruns,
         "device_underflows": sink.device_underflows,

@@ -21,7 +21,7 @@ from appliance.affect.baseline import Baseline
 from appliance.affect.estimate import AffectEstimate
 from appliance.sequencer.adaptive import AdaptiveSequencer
 from appliance.sequencer.decision import Outcome, SequencerState
-from appliance.sequencer.profile import ListenerProfile
+from appliance.sequencer.profile import SequencerProfile
 from appliance.sequencer.rules import RuleSequencer
 from appliance.signals.features import WindowFeatures
 from appliance.simulate.feeds import SimulatedLibrary
@@ -86,7 +86,7 @@ def main() -> None:
 
     def ours(k: int) -> AdaptiveSequencer:
         return AdaptiveSequencer(
-            profile=ListenerProfile(),
+            profile=SequencerProfile(),
             session_s=1200.0,
             learning=learning,
             listener_id="L-9",

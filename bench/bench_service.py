@@ -132,7 +132,8 @@ def measure_process(folder: Path, config: Path) -> dict[str, float]:
 
 
 def _press_once(service, pin, *, render_ahead: bool) -> tuple[float, float]:
-    from appliance.service import POLL_S, State
+    from appliance.service.daemon import POLL_S
+    from appliance.service.state import State
 
     if render_ahead:
         service.appliance.renderer.wait(60)
@@ -168,8 +169,8 @@ def _press_once(service, pin, *, render_ahead: bool) -> tuple[float, float]:
 
 def measure_press(folder: Path, config_path: Path) -> dict[str, float]:
     from appliance.config import load_config
-    from appliance.sdnotify import Notifier
-    from appliance.service_run import make_service
+    from appliance.service.run import make_service
+    from appliance.service.sdnotify import Notifier
 
     config = load_config(config_path)
     out: dict[str, float] = {}

@@ -17,11 +17,11 @@ import warnings
 
 import numpy as np
 
-from appliance.signals.e4 import load_e4
-from appliance.signals.recording import analyse_offline, analyse_recording
 from appliance.signals.stream import PhysiologyStream
 from bench import signals_common as common
 from drivers.sources import GsrBatch, PpgBatch
+from models.analyse import analyse_offline, analyse_recording
+from models.e4 import load_e4
 
 PARTICIPANTS = (2, 5, 10, 15, 20, 25, 30, 35)  # a spread of the labelled recordings
 

@@ -14,9 +14,10 @@ import warnings
 
 import numpy as np
 
-from appliance.signals.e4 import load_e4
-from appliance.signals.recording import analyse_recording
+from appliance.vocabulary import USABLE_QUALITY
 from bench import signals_common as common
+from models.analyse import analyse_recording
+from models.e4 import load_e4
 
 
 def _stress_predict() -> None:
@@ -68,7 +69,7 @@ def _summarise(rows: list[dict]) -> None:
     q = np.concatenate([r["quality"] for r in rows])
     has_ref = np.isfinite(ref)
     both = has_ref & np.isfinite(our) & np.isfinite(nkh)
-    usable = both & (q >= 0.5)
+    usable = both & (q >= USABLE_QUALITY)
     err_ours, err_nk = np.abs(our - ref), np.abs(nkh - ref)
     print(f"\nStress-Predict, {len(rows)} recordings, {int(n_ref.sum())} E4 beats")
     pooled_ours = float(np.sum(ours_match * n_ref) / n_ref.sum())
@@ -100,14 +101,15 @@ def _summarise(rows: list[dict]) -> None:
         f"NeuroKit2 {np.mean(err_nk[usable]):.2f}  ({int(usable.sum())} windows, "
         f"{usable.sum() / max(1, both.sum()):.0%})"
     )
-    poor = both & (q < 0.5)
+    poor = both & (q < USABLE_QUALITY)
     if np.any(poor):
         print(
             f"  HR MAE, windows we mark poor (q<0.5):    ours {np.mean(err_ours[poor]):.2f}  "
             f"NeuroKit2 {np.mean(err_nk[poor]):.2f}"
         )
     all_q = q[np.isfinite(q)]
-    print(f"  all our windows usable (q>=0.5): {np.mean(all_q >= 0.5):.0%} of {all_q.size}")
+    usable_share = np.mean(all_q >= USABLE_QUALITY)
+    print(f"  all our windows usable (q>=0.5): {usable_share:.0%} of {all_q.size}")
 
 
 def _heartpy() -> None:

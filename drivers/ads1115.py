@@ -32,6 +32,8 @@ FULL_SCALE_CODES = {  # ± volts → PGA[11:9]
 DATA_RATE_CODES = {8: 0, 16: 1, 32: 2, 64: 3, 128: 4, 250: 5, 475: 6, 860: 7}  # samples/s
 CHANNELS = (0, 1, 2, 3)
 COUNTS_PER_FULL_SCALE = 32768
+ADDRESSES = (0x48, 0x49, 0x4A, 0x4B)  # ADDR pin tied to GND, VDD, SDA, SCL
+SUPPLY_RANGE_V = (2.0, 5.5)  # VDD
 
 
 def swap_bytes(word: int) -> int:

@@ -6,16 +6,17 @@ filled by write(), so a slow Python caller never glitches the device until the r
 caller to the device's clock. The stream starts once the ring is full (like ALSA's start
 threshold), so start-up is never an underrun. If the stream dies (a USB card unplugged and back,
 an ALSA error), write() reopens it and carries on; `reopens` counts that.
+
+Over 300 lines on purpose: the ring buffer, the callback and the reopen logic share one lock and
+one set of counters; split apart, their ordering would be harder to check.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 import time
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -27,7 +28,6 @@ WRITE_WAIT_S = 0.5  # a blocked write() re-checks the stream this often
 DRAIN_MARGIN_S = 1.0  # close() waits this long past the buffered audio for the ring to empty
 REOPEN_ATTEMPTS = 5  # a dead stream is reopened up to this many times in a row…
 REOPEN_BACKOFF_S = 0.2  # …waiting 0.2, 0.4, 0.8 … s between tries (a USB card re-enumerating)
-TEST_TONE_FADE_S = 0.02  # the test tone fades in and out: no click
 PA_OUTPUT_UNDERFLOW = 0x4  # paOutputUnderflow in the callback's status flags
 
 
@@ -282,48 +282,3 @@ class PyAudioSink:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-@dataclass(frozen=True)
-class ToneResult:
-    frames: int
-    underruns: int  # 0 for a sink that does not count them
-
-
-def tone_frames(seconds: float, freq: float, level_dbfs: float, sample_rate: int) -> np.ndarray:
-    """A stereo sine of peak level_dbfs, faded in and out over TEST_TONE_FADE_S."""
-    if level_dbfs > 0.0:
-        raise ValueError(f"a test tone above full scale ({level_dbfs} dBFS) is not allowed")
-    n = round(seconds * sample_rate)
-    t = np.arange(n) / sample_rate
-    wave_ = 10.0 ** (level_dbfs / 20.0) * np.sin(2.0 * math.pi * freq * t)
-    fade = min(n // 2, round(TEST_TONE_FADE_S * sample_rate))
-    if fade:
-        ramp = np.sin(0.5 * math.pi * np.arange(fade) / fade) ** 2
-        wave_[:fade] *= ramp
-        wave_[n - fade :] *= ramp[::-1]
-    return np.repeat(wave_[:, None], CHANNELS, axis=1).astype(np.float32)
-
-
-def play_test_tone(
-    sink_or_device: AudioSink | str | int | None = None,
-    seconds: float = 2.0,
-    freq: float = 440.0,
-    level_dbfs: float = -20.0,
-    *,
-    sample_rate: int = 44100,
-) -> ToneResult:
-    """Play a test tone and wait until it has played. Given a sink, write into it (it stays
-    open); given a device name/index (or None for the default), open it, play, close it.
-    AudioDeviceMissing names the devices there are when the device is not."""
-    if isinstance(sink_or_device, AudioSink):
-        frames = tone_frames(seconds, freq, level_dbfs, sink_or_device.sample_rate)
-        sink_or_device.write(frames)
-        return ToneResult(len(frames), int(getattr(sink_or_device, "underruns", 0)))
-    frames = tone_frames(seconds, freq, level_dbfs, sample_rate)
-    sink = PyAudioSink(device=sink_or_device, sample_rate=sample_rate, buffer_s=0.5)
-    try:
-        sink.write(frames)
-    finally:
-        sink.close()
-    return ToneResult(len(frames), sink.underruns)

@@ -54,6 +54,11 @@ SPO2_ALLOWED_PULSE_WIDTHS = {
     1600: (69,),
     3200: (),
 }
+# The same table the other way round: the fastest sample rate each pulse width allows.
+SPO2_MAX_SAMPLE_RATE = {
+    width: max(rate for rate, widths in SPO2_ALLOWED_PULSE_WIDTHS.items() if width in widths)
+    for width in PULSE_WIDTH_CODES
+}
 
 
 def spo2_config_byte(sample_rate: int, pulse_width_us: int, adc_range_na: int) -> int:

@@ -14,9 +14,9 @@ import pytest
 import smbus2
 
 from appliance.clock import MonotonicClock
-from appliance.commands.hw import run_checks
 from appliance.config import Config
-from appliance.hwcheck import FAIL, chime_frames, format_table
+from appliance.hwcheck.checks import run_checks
+from appliance.hwcheck.probes import FAIL, chime_frames, format_table
 from drivers.ads1115 import Ads1115
 from drivers.audio import PyAudioSink
 from drivers.ble_hr import BleHeartRateSource

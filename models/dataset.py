@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.affect.model_features import session_vectors
-from appliance.affect.recordings import SubjectWindows, find_stress_predict_labels, load_directory
+from models.recordings import SubjectWindows, find_stress_predict_labels, load_directory
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "stress_predict"

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from appliance.affect import metrics
-from models import dataset, network, train
+from models import dataset, metrics, network
 
 log = logging.getLogger("models.evaluate")
 
@@ -82,7 +81,7 @@ def loso_scores(
 def run_all(
     subjects: list[dataset.SubjectData], seed: int = network.SEED, workers: int = 1
 ) -> dict:
-    threshold = train.THRESHOLDS["decision"]
+    threshold = network.THRESHOLDS["decision"]
     scores, starts = loso_scores(subjects, seed, workers)
     ablated = dataset.without_episode(subjects, dataset.HYPERVENTILATION_EPISODE)
     ablated_scores, _ = loso_scores(ablated, seed, workers)

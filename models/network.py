@@ -20,6 +20,10 @@ HIDDEN = (16, 8)
 # 0.791 at 6e-3 on every layer, 0.801 at 1.2e-2 (docs/model.md, "What has been tried").
 L2 = 1.2e-2
 N_REPRESENTATIVE = 2000  # training rows that set the int8 ranges
+CLASSES = ("not_stress", "stress")
+# On the network's P(stress): evaluation scores with these and training writes them into
+# affect.json, so both read them here.
+THRESHOLDS = {"decision": 0.5, "calm_below": 0.35, "stressed_above": 0.65}
 
 
 def tf():

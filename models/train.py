@@ -22,14 +22,12 @@ import numpy as np
 
 from appliance.affect.model_features import FEATURE_NAMES
 from appliance.affect.model_runtime import MODEL_FORMAT
-from appliance.affect.replay import ReplaySettings
-from models import dataset, network
+from models import dataset, evaluate, network
+from models.replay import ReplaySettings
 
 log = logging.getLogger("models.train")
 
 N_REFERENCE = 16  # fixed inputs whose Keras outputs are stored for the agreement test
-CLASSES = ("not_stress", "stress")
-THRESHOLDS = {"decision": 0.5, "calm_below": 0.35, "stressed_above": 0.65}
 OUT_DIR = Path(__file__).resolve().parent
 
 
@@ -74,9 +72,9 @@ def describe(final: dict, subjects, data_dir: Path, seed: int, metrics: dict) ->
         },
         "calibration_s": dataset.CALIBRATION_S,
         "window_s": ReplaySettings().window_s,
-        "classes": list(CLASSES),
+        "classes": list(network.CLASSES),
         "output": "P(stress), sigmoid",
-        "thresholds": THRESHOLDS,
+        "thresholds": network.THRESHOLDS,
         "training": {
             "data": "Stress-Predict (Iqbal et al. 2022), participants 2-35, Empatica E4",
             "data_dir": data_dir.name,
@@ -122,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from models import evaluate
 
     start = time.perf_counter()
     subjects = dataset.load_subjects(args.data, args.cache)

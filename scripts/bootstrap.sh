@@ -19,6 +19,11 @@ if [ "$extras" != "runtime" ]; then
     libglib2.0-dev
   )
 fi
+if [ "${ATTUNE_BENCH:-0}" = "1" ]; then
+  apt_packages+=(
+    fluidsynth          # the command-line renderer: the music benchmark's peer
+  )
+fi
 
 missing=()
 for pkg in "${apt_packages[@]}"; do

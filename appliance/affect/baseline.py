@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from appliance.signals.features import WindowFeatures
-
-USABLE_QUALITY = 0.5  # a channel's windows below this quality do not set the baseline
+from appliance.vocabulary import USABLE_QUALITY  # a channel's poorer windows set no baseline
 
 # Spread floors: calibration windows overlap and barely vary, so their own spread would make
 # every later wobble look huge. Floors are about a typical within-session swing.
@@ -47,14 +46,6 @@ class Baseline:
     scr_spread_per_min: float = SCR_SPREAD_FLOOR_PER_MIN
     n_ppg_windows: int = 0
     n_eda_windows: int = 0
-
-    @property
-    def has_cardiac(self) -> bool:
-        return math.isfinite(self.hr_bpm)
-
-    @property
-    def has_eda(self) -> bool:
-        return math.isfinite(self.scl_us)
 
     def describe(self) -> str:
         """One line for the session record, e.g. "HR 72.1 bpm, RMSSD 41.0 ms, SCL 2.3 µS"."""

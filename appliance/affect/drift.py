@@ -72,7 +72,3 @@ class DriftMonitor:
         )
         self.ever_drifted |= drifting
         return DriftStatus(drifting, self.n, self.names[i], worst, self._outliers)
-
-    @property
-    def running_sd(self) -> np.ndarray:
-        return np.sqrt(np.maximum(self._var, 0.0))

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from appliance.vocabulary import USABLE_QUALITY
+
+if TYPE_CHECKING:
+    from appliance.signals.features import WindowFeatures
 
 # Arousal cut-offs shared by every estimator (rule or model): below CALM is calm, above
 # STRESSED is stressed, between is neutral.
@@ -31,4 +37,10 @@ class AffectEstimate:
     @property
     def usable(self) -> bool:
         """A poor window gives no model update and no bandit reward."""
-        return self.quality >= 0.5
+        return self.quality >= USABLE_QUALITY
+
+
+class Estimator(Protocol):
+    """What reads a window after calibration: the model or the rules."""
+
+    def estimate(self, features: WindowFeatures) -> AffectEstimate: ...

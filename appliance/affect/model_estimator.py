@@ -79,6 +79,57 @@ class ModelEstimator:
         return {**self.drift_status.as_dict(), "ever_drifted": self.drift.ever_drifted}
 
 
+class EstimatorSource:
+    """Each session's estimator: the affect model when it loads and suits the session, else the
+    rules. The model is loaded once, on the first session that asks, and shared by every later
+    session (an estimator's own state, its temporal context and drift, is per session)."""
+
+    def __init__(self, model_path: Path | None = None) -> None:
+        self.model_path = model_path
+        self._model: AffectModel | None = None
+        self._why_not: str | None = None
+
+    def load(self) -> AffectModel | None:
+        """The model, loaded on the first call; None (with `why_not` set) when it cannot be."""
+        if self._model is None and self._why_not is None:
+            try:
+                self._model = AffectModel(self.model_path)
+                n = len(FEATURE_NAMES)
+                log.info("affect model %s loaded (%d features)", self._model.path, n)
+            except ModelUnavailable as exc:
+                self._why_not = str(exc)
+        return self._model
+
+    def estimator(
+        self,
+        calibration_windows: list[WindowFeatures],
+        *,
+        window_s: float | None = None,
+        calibration_s: float | None = None,
+    ) -> tuple[ModelEstimator | RuleEstimator, str | None]:
+        """(the model estimator, None) when the model loads and suits the session's analysis
+        window (when given), else (the RuleEstimator, why not), the reason also logged."""
+        model = self.load()
+        why = self._why_not
+        if model is not None and window_s is not None:
+            try:
+                check_session_fit(model.spec, window_s)
+            except ModelUnavailable as exc:
+                model, why = None, str(exc)
+        if model is None:
+            log.warning("affect model not used, falling back to the rule estimate: %s", why)
+            return RuleEstimator(Baseline.from_windows(calibration_windows)), why
+        if calibration_s is not None and calibration_s + 1e-6 < model.spec.calibration_s:
+            # Still usable (the baseline is a median of fewer windows), but noisier than evaluated.
+            log.warning(
+                "this session calibrates for %g s, the affect model was evaluated with %g s: "
+                "its baseline is noisier than measured (session.calibration_min)",
+                calibration_s,
+                model.spec.calibration_s,
+            )
+        return ModelEstimator(model, calibration_windows), None
+
+
 def make_estimator(
     calibration_windows: list[WindowFeatures],
     model_path: Path | None = None,
@@ -86,22 +137,7 @@ def make_estimator(
     window_s: float | None = None,
     calibration_s: float | None = None,
 ) -> tuple[ModelEstimator | RuleEstimator, str | None]:
-    """(the model estimator, None) when the model loads and suits the session's analysis
-    window (when given), else (the RuleEstimator, why not), the reason also logged."""
-    try:
-        model = AffectModel(model_path)
-        if window_s is not None:
-            check_session_fit(model.spec, window_s)
-    except ModelUnavailable as exc:
-        log.warning("affect model not used, falling back to the rule estimate: %s", exc)
-        return RuleEstimator(Baseline.from_windows(calibration_windows)), str(exc)
-    log.info("affect model %s loaded (%d features)", model.path, len(FEATURE_NAMES))
-    if calibration_s is not None and calibration_s + 1e-6 < model.spec.calibration_s:
-        # Still usable (the baseline is a median of fewer windows), but noisier than evaluated.
-        log.warning(
-            "this session calibrates for %g s, the affect model was evaluated with %g s: "
-            "its baseline is noisier than measured (session.calibration_min)",
-            calibration_s,
-            model.spec.calibration_s,
-        )
-    return ModelEstimator(model, calibration_windows), None
+    """One estimator from a fresh source (tests and one-off analyses)."""
+    return EstimatorSource(model_path).estimator(
+        calibration_windows, window_s=window_s, calibration_s=calibration_s
+    )

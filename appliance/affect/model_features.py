@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from appliance.affect.baseline import USABLE_QUALITY
 from appliance.signals.features import WindowFeatures
+from appliance.vocabulary import USABLE_QUALITY
 
 SCL_FLOOR_US = 0.05  # added to skin conductance before ratios: near-zero EDA stays finite
 RATIO_LIMIT = 3.0  # |log ratio| and relative changes are clipped here

@@ -59,8 +59,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from appliance.affect.evaluation import evaluate_directory
     from appliance.affect.model_runtime import AffectModel, ModelUnavailable
+    from models.evaluate_directory import evaluate_directory
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     if not args.data.is_dir():

@@ -99,13 +99,13 @@ def _describe(track) -> str:
 
 
 def _calibrate(args: argparse.Namespace, config, state_dir: Path) -> int:
+    from appliance.fsutil import ensure_private_dir
     from appliance.music.calibration import (
         REFERENCE_DBFS,
         master_cap_dbfs,
         pink_noise,
         save_calibration,
     )
-    from appliance.store.files import ensure_private_dir
 
     audio = config.audio
     device = "default" if audio.device == "default" else audio.device

@@ -19,6 +19,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from appliance.service_run import run_service
+    from appliance.service.run import run_service
 
     return run_service(config_from(args), start_session=args.start_session)

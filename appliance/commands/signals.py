@@ -8,6 +8,8 @@ import math
 import sys
 from pathlib import Path
 
+from appliance.vocabulary import USABLE_QUALITY
+
 NAME = "signals"
 HELP = "analyse a recording's physiology (beats, HRV, breathing, EDA, quality)"
 
@@ -43,8 +45,8 @@ def _cell(value: float, fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from appliance.signals.e4 import load_e4
-    from appliance.signals.recording import analyse_recording
+    from models.analyse import analyse_recording
+    from models.e4 import load_e4
 
     try:
         rec = load_e4(args.e4)
@@ -66,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
     for w in result.windows:
         d = w.as_dict()
         print(" ".join(_cell(d[k], f) for k, _, f in COLUMNS))
-    usable = sum(w.quality >= 0.5 for w in result.windows)
+    usable = sum(w.quality >= USABLE_QUALITY for w in result.windows)
     print(
-        f"{len(result.windows)} windows, {usable} usable (quality >= 0.5); "
+        f"{len(result.windows)} windows, {usable} usable (quality >= {USABLE_QUALITY}); "
         f"{result.beat_times_s.size} beats",
         file=sys.stderr,
     )

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError, ImportError) as exc:
         print(f"attune simulate: listener model: {exc}", file=sys.stderr)
         return 2
-    logging.getLogger("appliance.session").setLevel(logging.WARNING)  # one line per segment
+    logging.getLogger("appliance.session.loop").setLevel(logging.WARNING)  # one line per segment
     start = time.perf_counter()
     summary = simulate(
         listeners=args.listeners,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,3 +30,14 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(problem) for problem in self.problems)
+
+
+def did_you_mean(name: str, candidates: Iterable[str], *, section: str = "") -> str:
+    """ "; did you mean 'X'?" naming the candidate closest to a misspelt `name`, or "" when
+    none is close. `section`, when given, is the dotted path the candidates are keys of: the
+    suggestion names the full key."""
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    if not close:
+        return ""
+    suggestion = f"{section}.{close[0]}" if section else close[0]
+    return f"; did you mean {suggestion!r}?"

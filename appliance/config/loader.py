@@ -7,13 +7,12 @@ single run reports every problem, each with file:line and the full key path.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from appliance.config.errors import ConfigError, Problem
+from appliance.config.errors import ConfigError, Problem, did_you_mean
 from appliance.config.schema import CROSS_CHECKS, SCHEMA
 from appliance.config.validators import describe
 from appliance.config.values import DEFAULT_ORIGIN, Config
@@ -166,11 +165,8 @@ def _suggestion(prefix: str, name: str, sections: set[str]) -> str:
         nested = ": / ".join(full.split("."))
         return f"; dotted keys are not expanded: nest it, one name per line ({nested}:)"
     siblings = [k.rpartition(".")[2] for k in known if k.rpartition(".")[0] == prefix]
-    close = difflib.get_close_matches(name, siblings, n=1)
-    if close:
-        suggestion = f"{prefix}.{close[0]}" if prefix else close[0]
-        return f"; did you mean {suggestion!r}?"
+    hint = did_you_mean(name, siblings, section=prefix)
     elsewhere = sorted(k for k in known if k.rpartition(".")[2] == name)
-    if elsewhere:
-        return f"; did you mean {elsewhere[0]!r}?"
-    return ""
+    if hint or not elsewhere:
+        return hint
+    return did_you_mean(elsewhere[0], elsewhere[:1])  # the very key, in its own section

@@ -21,19 +21,19 @@ from appliance.config.validators import (
     Text,
 )
 from appliance.config.yamlwrite import HexInt
-from appliance.sequencer.arcs import GOALS  # the arcs define which goals exist
+from appliance.vocabulary import GOALS
+from drivers import ads1115, max30102
 
-# MAX30102 register settings (datasheet: SPO2_CONFIG SR[4:2], LED_PW[1:0], ADC_RGE[6:5]).
-MAX30102_SAMPLE_RATES_SPS = (50, 100, 200, 400, 800, 1000, 1600, 3200)
-MAX30102_PULSE_WIDTHS_US = (69, 118, 215, 411)
-MAX30102_ADC_RANGES_NA = (2048, 4096, 8192, 16384)
+# The sensors' register settings are the drivers' datasheet tables: the configuration offers
+# exactly what the drivers can set.
+MAX30102_SAMPLE_RATES_SPS = tuple(max30102.SAMPLE_RATE_CODES)
+MAX30102_PULSE_WIDTHS_US = tuple(max30102.PULSE_WIDTH_CODES)
+MAX30102_ADC_RANGES_NA = tuple(max30102.ADC_RANGE_CODES)
 # SpO2 mode (red and IR both pulse within one sample period): the highest sample rate the
 # datasheet allows for each pulse width. 3200 sps exists only in single-LED HR mode.
-MAX30102_SPO2_MAX_SAMPLE_RATE_SPS = {69: 1600, 118: 1000, 215: 800, 411: 400}
-# ADS1115 (datasheet: PGA[11:9] full-scale volts, DR[7:5] samples/s, ADDR pin → 0x48..0x4B).
-ADS1115_FULL_SCALES_V = (6.144, 4.096, 2.048, 1.024, 0.512, 0.256)
-ADS1115_DATA_RATES_SPS = (8, 16, 32, 64, 128, 250, 475, 860)
-ADS1115_ADDRESSES = (0x48, 0x4B)
+MAX30102_SPO2_MAX_SAMPLE_RATE_SPS = max30102.SPO2_MAX_SAMPLE_RATE
+ADS1115_FULL_SCALES_V = tuple(ads1115.FULL_SCALE_CODES)
+ADS1115_DATA_RATES_SPS = tuple(ads1115.DATA_RATE_CODES)
 AUDIO_SAMPLE_RATES_HZ = (16000, 22050, 32000, 44100, 48000)
 I2C1_PINS_BCM = (2, 3)  # SDA, SCL of /dev/i2c-1 on the 40-pin header
 
@@ -73,16 +73,18 @@ SCHEMA: Mapping[str, Option] = {
     "hardware.ppg.sample_rate": Option(OneOf(MAX30102_SAMPLE_RATES_SPS)),
     "hardware.ppg.pulse_width_us": Option(OneOf(MAX30102_PULSE_WIDTHS_US)),
     "hardware.ppg.adc_range_na": Option(OneOf(MAX30102_ADC_RANGES_NA)),
-    "hardware.ppg.led_current_ma": Option(Float(0.0, 51.0)),  # 0.2 mA steps, 0x00..0xFF
+    "hardware.ppg.led_current_ma": Option(Float(0.0, max30102.LED_MAX_MA)),  # 0x00..0xFF
     "hardware.ppg.swap_red_ir": _BOOL,
     "hardware.gsr.enabled": _BOOL,
     "hardware.gsr.type": Option(OneOf(("ads1115",))),
-    "hardware.gsr.address": Option(I2cAddress(*ADS1115_ADDRESSES), _address_to_yaml),
-    "hardware.gsr.channel": Option(Int(0, 3)),
+    "hardware.gsr.address": Option(
+        I2cAddress(ads1115.ADDRESSES[0], ads1115.ADDRESSES[-1]), _address_to_yaml
+    ),
+    "hardware.gsr.channel": Option(Int(ads1115.CHANNELS[0], ads1115.CHANNELS[-1])),
     "hardware.gsr.full_scale_v": Option(OneOf(ADS1115_FULL_SCALES_V)),
     "hardware.gsr.data_rate": Option(OneOf(ADS1115_DATA_RATES_SPS)),
-    "hardware.gsr.poll_hz": Option(Int(1, 860)),
-    "hardware.gsr.supply_v": Option(Float(2.0, 5.5)),  # ADS1115 VDD range
+    "hardware.gsr.poll_hz": Option(Int(1, max(ADS1115_DATA_RATES_SPS))),
+    "hardware.gsr.supply_v": Option(Float(*ads1115.SUPPLY_RANGE_V)),
     "hardware.gsr.grove_k_ohm": Option(Float(1.0, 10_000.0)),
     "hardware.ble_hr.enabled": _BOOL,
     "hardware.ble_hr.addresses": Option(BleAddressList(), _tuple_to_yaml),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from appliance.config.errors import did_you_mean
 
 DEFAULT_ORIGIN = "default"
 
@@ -64,10 +65,7 @@ class Section:
 
 def _unknown(key: str, candidates: list[str]) -> str:
     """The error for a missing key, with the closest full key path as a suggestion."""
-    close = difflib.get_close_matches(key, candidates, n=1)
-    if not close:
-        return f"no configuration key {key!r}"
-    return f"no configuration key {key!r}; did you mean {close[0]!r}?"
+    return f"no configuration key {key!r}{did_you_mean(key, candidates)}"
 
 
 def _build_section(path: str, node: Mapping[str, Any]) -> Section:

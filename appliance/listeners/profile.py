@@ -7,21 +7,24 @@ keeps nothing of a session beyond its anonymous outcome.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from appliance.config.errors import ConfigError, Problem
+from appliance.config.errors import ConfigError, Problem, did_you_mean
 from appliance.config.validators import BleAddressList, Bool, FilePath, Float, OneOf
 from appliance.config.yamlread import read_yaml_file
 from appliance.listeners.schedule import ScheduleSlot, parse_slot
-from appliance.sequencer.arcs import GOALS
-from appliance.sequencer.profile import CONSTRAINTS, MAX_SESSION_MIN, MIN_SESSION_MIN
-from appliance.sequencer.profile import ListenerProfile as SequencerProfile
+from appliance.sequencer.profile import (
+    CONSTRAINTS,
+    MAX_SESSION_MIN,
+    MIN_SESSION_MIN,
+    SequencerProfile,
+)
 from appliance.store.rows import check_listener_id
+from appliance.vocabulary import GOALS
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class ListenerProfile:
         return self.consent.given
 
     def for_sequencer(self) -> SequencerProfile:
-        """The part of the profile the music decisions follow."""
+        """The part of the profile the music decisions follow, built directly (no dict)."""
         return SequencerProfile(
             goal=self.goal,
             constraint=self.constraint,
@@ -106,8 +109,7 @@ CONSENT_FIELDS = ("given", "date")
 
 
 def _unknown(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    return f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
+    return f"unknown key{did_you_mean(name, known)}"
 
 
 def parse_profile(path: Path) -> tuple[ListenerProfile | None, list[Problem]]:

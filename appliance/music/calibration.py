@@ -32,10 +32,6 @@ class Calibration:
     device: str
     measured_at: str
 
-    def spl_at(self, level_dbfs: float) -> float:
-        """Sound level at the listener for a signal whose RMS is level_dbfs."""
-        return self.measured_spl_db + (level_dbfs - self.reference_dbfs)
-
     def dbfs_for(self, spl_db: float) -> float:
         return self.reference_dbfs + (spl_db - self.measured_spl_db)
 

@@ -6,6 +6,9 @@ chord's root; a fourth, soft percussion (GM channel 10), only when the recipe as
 note starts on the beat grid, so the pulse is exactly the recipe's tempo. Phrases are four
 chords lasting about ten seconds whatever the tempo (a chord lasts two, four or eight beats), and
 the piece closes on the tonic. The same recipe and seed always give the same notes.
+
+Over 300 lines on purpose: the four parts share one chord plan and one beat grid, and reading
+them side by side is how a change to one is checked against the others.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Pure functions on float32 stereo PCM (n, 2). The swell only ever lowers the level (its crest
 is 0 dB), so it can never push music over the cap, and it is a raised cosine in dB: smooth, no
-corners, no jumps, and seamless across segments when each is given its start time.
+corners, no jumps, and seamless across segments when each is given its start time. How fast
+it breathes is the sequencer's rule (appliance/sequencer/breathing.py); its shape is here.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ DRONE_SWELL_PERIOD_S = 10.0  # one slow swell every ten seconds, like calm breat
 DRONE_SWELL_DEPTH = 0.3  # fraction of the amplitude the drone's own swell takes away
 DRONE_FADE_S = 1.0
 
-SWELL_DEPTH_DB = 4.0  # breathing swell: trough this far under the crest
-SWELL_PERIOD_RANGE_S = (2.0, 30.0)  # 30 down to 2 breaths a minute
+SWELL_DEPTH_DB = 3.0  # breathing swell, crest to trough: gentle enough not to startle
 
 
 def drone(key: str, n_frames: int, sample_rate: int, level_dbfs: float = DRONE_DBFS) -> np.ndarray:
@@ -43,43 +43,25 @@ def drone(key: str, n_frames: int, sample_rate: int, level_dbfs: float = DRONE_D
     return normalise_rms(stereo, level_dbfs)
 
 
-def breathing_swell_gain(
+def swell_envelope(
     n_frames: int,
     sample_rate: int,
     period_s: float,
-    *,
-    depth_db: float = SWELL_DEPTH_DB,
     start_s: float = 0.0,
+    depth_db: float = SWELL_DEPTH_DB,
 ) -> np.ndarray:
-    """Gain (float32, n_frames) that rises and falls once per period_s, crest 1.0 at t = 0.
-
-    start_s is where in the session this block begins, so consecutive segments given their
-    start times join without a step.
-    """
-    low, high = SWELL_PERIOD_RANGE_S
-    if not low <= period_s <= high:
-        raise ValueError(f"breathing period {period_s} s is outside {low:g}..{high:g} s")
-    if depth_db < 0:
-        raise ValueError(f"swell depth {depth_db} dB must not be negative (it only lowers)")
+    """The breathing swell's gain per frame (float32, crest 1.0 at t = 0) for a block starting
+    at session time start_s: the phase follows session time, so consecutive segments (and the
+    LED) stay in step."""
     t = start_s + np.arange(n_frames, dtype=np.float64) / sample_rate
-    dip_db = -depth_db * 0.5 * (1.0 - np.cos(2.0 * math.pi * t / period_s))
-    return (10.0 ** (dip_db / 20.0)).astype(np.float32)
+    db = -depth_db * 0.5 * (1.0 - np.cos(2.0 * np.pi * t / period_s))
+    return (10.0 ** (db / 20.0)).astype(np.float32)
 
 
-def apply_breathing_swell(
-    pcm: np.ndarray,
-    sample_rate: int,
-    period_s: float,
-    *,
-    depth_db: float = SWELL_DEPTH_DB,
-    start_s: float = 0.0,
-    out: np.ndarray | None = None,
+def with_swell(
+    pcm: np.ndarray, sample_rate: int, period_s: float | None, start_s: float
 ) -> np.ndarray:
-    """pcm with the breathing swell applied (in place when out is pcm)."""
-    gain = breathing_swell_gain(len(pcm), sample_rate, period_s, depth_db=depth_db, start_s=start_s)
-    if out is None:
-        out = np.array(pcm, dtype=np.float32, copy=True)
-    elif out is not pcm:
-        np.copyto(out, pcm)
-    out *= gain[:, None] if out.ndim == 2 else gain
-    return out
+    """A segment's PCM (frames, channels) with the swell applied; unchanged without a period."""
+    if period_s is None or len(pcm) == 0:
+        return pcm
+    return pcm * swell_envelope(len(pcm), sample_rate, period_s, start_s)[:, None]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from appliance.fsutil import atomic_write_text
+from appliance.fsutil import atomic_write_text, ensure_private_dir
 from appliance.music.audiofile import (
     AUDIO_EXTENSIONS,
     TrackFeatures,
@@ -34,7 +34,6 @@ from appliance.music.audiofile import (
 )
 from appliance.music.levels import db_to_gain, limit
 from appliance.music.tags import Tags, read_tags, sidecar_for
-from appliance.store.files import ensure_private_dir
 
 MUSIC_DIR = "music"
 INDEX_NAME = "index.json"

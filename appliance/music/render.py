@@ -102,7 +102,7 @@ class FluidSynthRenderer:
             **REVERB_SETTINGS,
         }
         self._write_float = _float_writer(fluidsynth)
-        self._synth, self._soundfont_id = self._new_synth()
+        self._synth, _ = self._new_synth()
         self._used = False  # the first render can use the synth made here
         self._closed = False
 
@@ -172,7 +172,7 @@ class FluidSynthRenderer:
         if self._used:
             self._free_synth()
         if self._synth is None:
-            self._synth, self._soundfont_id = self._new_synth()
+            self._synth, _ = self._new_synth()
         self._used = True
 
     def _free_synth(self) -> None:

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from appliance.sequencer.breathing import swell_envelope
+from appliance.music.layers import swell_envelope
 
 
 class SegmentSource(Protocol):

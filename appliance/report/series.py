@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-QUALITY_MIN = 0.5  # windows below this are not trusted (AffectEstimate.usable uses the same)
+from appliance.vocabulary import USABLE_QUALITY  # poorer windows are drawn as gaps
+
 GAP_S = 30.0  # no window for longer than this: draw a gap, not a line across it
 DEFAULT_CALIBRATION_S = 180.0  # when no decision is labelled 'calibration'
 END_SPAN_S = 120.0  # "the end": the last two minutes of physiology
@@ -87,7 +88,7 @@ def with_gaps(t_s: np.ndarray, *series: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def trusted(values: np.ndarray, quality: np.ndarray) -> np.ndarray:
     """Values of good-quality windows; the others NaN."""
-    return np.where(quality >= QUALITY_MIN, values, np.nan)
+    return np.where(quality >= USABLE_QUALITY, values, np.nan)
 
 
 def calibration_window(segs: Sequence[Segment]) -> tuple[float, float]:

@@ -18,9 +18,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from appliance.affect.estimate import CALM_BELOW, STRESSED_ABOVE
+from appliance.fsutil import atomic_write_bytes, ensure_private_dir
 from appliance.report import series
 from appliance.store.db import Store
-from appliance.store.files import atomic_write_bytes, ensure_private_dir
 from appliance.store.rows import SessionRow
 
 FIGURE_SIZE_IN = (14.0, 11.0)

@@ -22,10 +22,10 @@ from appliance.sequencer import breathing
 from appliance.sequencer import step_back as back
 from appliance.sequencer.bandit import LinearThompson
 from appliance.sequencer.choice import ArmChooser
-from appliance.sequencer.decision import Decision, Outcome, SequencerState
-from appliance.sequencer.learning import MODEL_NAME, ListenerLearning
+from appliance.sequencer.decision import ArmChoice, Decision, Outcome, SequencerState
+from appliance.sequencer.learning import MODEL_NAME, LearningPersistence, ListenerLearning
 from appliance.sequencer.masks import NO_VOCALS_PHASES, allowed_arms, cap
-from appliance.sequencer.profile import ListenerProfile
+from appliance.sequencer.profile import SequencerProfile
 from appliance.sequencer.rules import RuleSequencer
 from appliance.sequencer.safety import Action, SafetyGuard
 from appliance.sequencer.step_back import (
@@ -35,7 +35,6 @@ from appliance.sequencer.step_back import (
     STEP_BACK_TEMPO_BPM,
 )
 from appliance.signals.features import WindowFeatures
-from appliance.store.bandit_state import LearningStore
 
 __all__ = [
     "MIN_HOLD_S",
@@ -58,13 +57,13 @@ class AdaptiveSequencer:
     def __init__(
         self,
         *,
-        profile: ListenerProfile,
+        profile: SequencerProfile,
         session_s: float,
         calibration_s: float = 180.0,
         segment_s: float = 120.0,
         policy: str = "adaptive",
         guard: SafetyGuard | None = None,
-        learning: LearningStore | None = None,
+        learning: LearningPersistence | None = None,
         listener_id: str | None = None,
         library: A.PersonalLibrary | None = None,
         seed: int | None = None,
@@ -177,7 +176,8 @@ class AdaptiveSequencer:
                 rule="playlist",
                 reason=f"fixed relaxing playlist: {recipe.describe()}",
                 target_arousal=None,
-                extra={"segment": base.extra.get("segment"), "policy": "fixed"},
+                fade_out_s=None,  # the playlist keeps only the rules' timing
+                policy="fixed",
             )
         learning_ok = self._learning_ok(base, state)
         adaptive = self.policy == "adaptive" and learning_ok
@@ -246,20 +246,21 @@ class AdaptiveSequencer:
         why: str,
         state: SequencerState,
     ) -> Decision:
-        extra = dict(base.extra)
-        extra["policy"] = self.policy
+        choice = None
         if arm is not None:
-            extra["arm"] = arm.key
-            extra["context"] = self._context(base, state).round(4).tolist()
+            context = self._context(base, state).round(4).tolist()
+            choice = ArmChoice(arm.key, tuple(context))
+        period = None
         if self.profile.breathing_guide and base.phase in breathing.GUIDED_PHASES:
             self._swell_bpm = breathing.swell_rate_bpm(state.breathing_rate_bpm, self._swell_bpm)
-            extra["breathing_period_s"] = round(60.0 / self._swell_bpm, 2)
-            extra["breathing_swell_db"] = breathing.SWELL_DEPTH_DB
+            period = round(60.0 / self._swell_bpm, 2)
             why += f"; breathing guide {self._swell_bpm:.1f}/min"
         return replace(
             base,
             recipe=recipe,
             probability=probability,
             reason=f"{base.reason}; {why}",
-            extra=extra,
+            breathing_period_s=period,
+            policy=self.policy,
+            choice=choice,
         )

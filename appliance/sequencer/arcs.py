@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-GOALS = ("relax", "sleep", "wake", "recovery", "focus")
+from appliance.vocabulary import GOALS
 
 # Relax is Music Care's U-sequence (Guétin et al. 2009, Ann Réadapt Méd Phys 52:30; after
 # Guétin 2003): a descending phase over ~60 % of the session, a trough at the lowest level for

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from appliance.affect.baseline import Baseline
 from appliance.affect.estimate import AffectEstimate
@@ -24,6 +24,15 @@ class SequencerState:
 
 
 @dataclass(frozen=True)
+class ArmChoice:
+    """The bandit's bookkeeping for an arm it chose: what observe() learns from once the
+    segment's outcome comes back."""
+
+    arm: str  # the arm's key (arms.Arm.key)
+    context: tuple[float, ...]  # the context vector the choice was made in (4 decimals)
+
+
+@dataclass(frozen=True)
 class Decision:
     recipe: Recipe
     duration_s: float
@@ -34,7 +43,13 @@ class Decision:
     target_arousal: float | None = None
     stop: bool = False  # the session ends after this segment (or now, when duration is 0)
     alert: str | None = None  # staff alert raised with this decision
-    extra: dict[str, object] = field(default_factory=dict)
+    # How to play it; None leaves the player's default.
+    fade_out_s: float | None = None  # a stop fades the music out over this long
+    breathing_period_s: float | None = None  # the breathing guide's swell period (LED too)
+    # Where it came from, for the record and for learning.
+    segment: int | None = None  # the rules' step number (calibration and arc steps)
+    policy: str | None = None  # the adaptive sequencer's policy that chose it
+    choice: ArmChoice | None = None  # the bandit's arm and context, when it chose one
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from appliance.sequencer.adaptive import AdaptiveSequencer
 from appliance.sequencer.arms import PersonalLibrary
-from appliance.sequencer.profile import ListenerProfile
+from appliance.sequencer.learning import LearningPersistence
+from appliance.sequencer.profile import SequencerProfile
 from appliance.sequencer.safety import SafetyGuard
-from appliance.store.bandit_state import LearningStore
-from appliance.store.db import Store
 
 
 def make_guard(config: Any) -> SafetyGuard:
@@ -25,18 +25,21 @@ def make_guard(config: Any) -> SafetyGuard:
 def make_sequencer(
     config: Any,
     *,
-    listener_profile: dict[str, Any] | None,
-    store: Store | None,
+    profile: SequencerProfile | None,
+    learning: LearningPersistence | None,
     listener_id: str | None,
+    goal: str | None = None,
     policy: str = "adaptive",
     library: PersonalLibrary | None = None,
     seed: int | None = None,
 ) -> AdaptiveSequencer:
-    """The rule-plus-bandit sequencer for one session. The profile's goal wins over the
-    configured default goal; its session length (or the dementia default) over the configured
-    length. Anonymous sessions (no listener_id) learn nothing that outlives them."""
-    profile = ListenerProfile.from_dict(listener_profile, default_goal=config.session.goal)
-    learning = LearningStore(store) if store is not None and listener_id is not None else None
+    """The rule-plus-bandit sequencer for one session. `goal` wins over the profile's goal,
+    which wins over the configured default goal; the profile's session length (or the
+    dementia default) over the configured length. Anonymous sessions (no listener_id) learn
+    nothing that outlives them, whatever `learning` is given."""
+    profile = profile or SequencerProfile(goal=config.session.goal)
+    if goal is not None:
+        profile = replace(profile, goal=goal)  # validated again, like any profile
     return AdaptiveSequencer(
         profile=profile,
         session_s=profile.session_s(config.session.length_min),

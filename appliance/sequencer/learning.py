@@ -1,11 +1,14 @@
 """What a listener's sessions teach the bandit: rewards from outcomes, persisted per listener.
 
 Loads the listener's evidence, the device's other listeners' (the population prior) and the
-quarantined music from the store; turns each finished segment into a reward (reward.py) and
-the bandit's update; saves the evidence after every update, so it survives restarts.
+quarantined music from where learning persists; turns each finished segment into a reward
+(reward.py) and the bandit's update; saves the evidence after every update, so it survives
+restarts.
 """
 
 from __future__ import annotations
+
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -13,14 +16,30 @@ from appliance.sequencer import arms as A
 from appliance.sequencer import reward
 from appliance.sequencer.bandit import Evidence, LinearThompson, population_prior_mean
 from appliance.sequencer.decision import Outcome
-from appliance.store.bandit_state import LearningStore
 
 MODEL_NAME = "linear-ts-v1"
 ACTIVATING_GOALS = ("wake", "recovery")  # a J's rise rewards activation, not calming
 
 
+class LearningPersistence(Protocol):
+    """Where a listener's learning outlives the session (the store's LearningStore, handed in
+    by the composition root): evidence per (listener, model) and the quarantined music."""
+
+    def load_state(self, listener_id: str, model: str) -> dict[str, Any] | None: ...
+
+    def save_state(self, listener_id: str, model: str, state: dict[str, Any]) -> None: ...
+
+    def other_states(self, model: str, excluding: str | None) -> list[dict[str, Any]]:
+        """Every other listener's state for `model`: the population prior."""
+        ...
+
+    def quarantined(self, listener_id: str) -> set[str]: ...
+
+    def quarantine(self, listener_id: str, music: str, *, reason: str = "") -> None: ...
+
+
 class ListenerLearning:
-    def __init__(self, store: LearningStore | None, listener_id: str | None) -> None:
+    def __init__(self, store: LearningPersistence | None, listener_id: str | None) -> None:
         self.store = store if listener_id is not None else None
         self.listener_id = listener_id
         self.quarantined: set[str] = set()
@@ -42,8 +61,7 @@ class ListenerLearning:
     def learn(self, outcome: Outcome, goal: str) -> float | None:
         """The segment's reward, learned; None when there is nothing to learn from it."""
         d = outcome.decision
-        arm_key, context = d.extra.get("arm"), d.extra.get("context")
-        if not isinstance(arm_key, str) or not isinstance(context, list):
+        if d.choice is None:
             return None  # calibration without a choice, safety decisions, the playlist
         stopped = outcome.stopped or outcome.distress
         if not stopped and not outcome.learn:
@@ -59,12 +77,12 @@ class ListenerLearning:
         )
         if value is None:
             return None
-        arm = A.Arm.parse(arm_key)
+        arm = A.Arm.parse(d.choice.arm)
         if stopped:
             self.bandit.update_verdict(arm, value)
         else:
-            self.bandit.update(arm, np.asarray(context), value)
-        self.rewards.append((arm_key, value))
+            self.bandit.update(arm, np.asarray(d.choice.context), value)
+        self.rewards.append((d.choice.arm, value))
         if self.store is not None and self.listener_id is not None:
             self.store.save_state(self.listener_id, MODEL_NAME, self.bandit.evidence.to_state())
         return value

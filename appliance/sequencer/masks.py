@@ -11,12 +11,12 @@ from appliance.music.recipe import Recipe
 from appliance.sequencer import arms as A
 from appliance.sequencer import steps as rule
 from appliance.sequencer.decision import Decision
-from appliance.sequencer.profile import QUIET_CAP_DB, ListenerProfile
+from appliance.sequencer.profile import QUIET_CAP_DB, SequencerProfile
 
 NO_VOCALS_PHASES = frozenset({"trough", "plateau", "fade", "steady", "safety-hold"})
 
 
-def cap(recipe: Recipe, profile: ListenerProfile) -> Recipe:
+def cap(recipe: Recipe, profile: SequencerProfile) -> Recipe:
     """The "quiet" constraint's loudness cap."""
     if profile.constraint == "quiet" and recipe.loudness_db > QUIET_CAP_DB:
         return recipe.with_(loudness_db=QUIET_CAP_DB)
@@ -57,7 +57,7 @@ def allowed_arms(
     previous: Recipe | None,
     previous_base: Recipe | None,
     *,
-    profile: ListenerProfile,
+    profile: SequencerProfile,
     quarantined: set[str],
     library: A.PersonalLibrary | None,
     arms: tuple[A.Arm, ...] = A.ALL_ARMS,

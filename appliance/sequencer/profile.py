@@ -1,7 +1,8 @@
 """A listener's profile as the sequencer needs it: one goal, one constraint, and two flags.
 
-Profiles arrive as plain dicts (from /etc/attune/listeners/*.yaml or the store); this module is
-the one place that says which keys and values exist and what they mean for the music.
+This module is the one place that says which keys and values exist and what they mean for the
+music. The technician's YAML profile (appliance/listeners) builds a SequencerProfile directly;
+a virtual listener model's plain dict (simulate/) goes through from_dict.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.sequencer.arcs import GOALS
+from appliance.vocabulary import GOALS
 
 # The one constraint a listener (or their family/clinician) may set; each is a hard mask.
 CONSTRAINTS: dict[str, str] = {
@@ -31,7 +32,7 @@ MIN_SESSION_MIN = 5.0
 
 
 @dataclass(frozen=True)
-class ListenerProfile:
+class SequencerProfile:
     goal: str = "relax"
     constraint: str = "none"
     dementia: bool = False
@@ -54,7 +55,7 @@ class ListenerProfile:
     @classmethod
     def from_dict(
         cls, data: Mapping[str, Any] | None, *, default_goal: str = "relax"
-    ) -> ListenerProfile:
+    ) -> SequencerProfile:
         """Read a profile dict; missing keys take the defaults, unknown keys are refused (a
         misspelt constraint must never silently mean "no constraint")."""
         data = dict(data or {})

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from appliance.affect.baseline import USABLE_QUALITY, Baseline
+from appliance.affect.baseline import Baseline
 from appliance.affect.rules import WEIGHTS
 from appliance.signals.features import WindowFeatures
+from appliance.vocabulary import USABLE_QUALITY
 
 ARRIVAL_S = 60.0  # the session's first windows: the listener's state on arrival
 OUTCOME_S = 60.0  # "the segment's last minutes": the windows ending in this span, at most

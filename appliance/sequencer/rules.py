@@ -136,7 +136,7 @@ class RuleSequencer:
             rule="calibration",
             reason=reason,
             target_arousal=None,
-            extra={"segment": self._count},
+            segment=self._count,
         )
 
     def _arc(self, state: SequencerState, previous: Recipe | None) -> Decision:
@@ -172,14 +172,6 @@ class RuleSequencer:
         last = state.elapsed_s + duration >= self.session_s - 1e-6
         floor = min(CALM_TARGET_AROUSAL, self._entry_arousal)
         target = floor + level * (self._entry_arousal - floor)
-        extra: dict[str, object] = {
-            "segment": self._count,
-            "arc_level": round(level, 3),
-            "target_tempo_bpm": round(target_tempo, 1),
-            "changed": rule.changed_parameters(previous, recipe),
-        }
-        if last and phase == "fade":
-            extra["fade_out_s"] = duration  # the mixer fades to silence by the end
         return Decision(
             recipe=recipe,
             duration_s=duration,
@@ -188,7 +180,8 @@ class RuleSequencer:
             reason=self._reason(label, phase, previous, recipe, target_tempo, secondary, last),
             target_arousal=round(target, 3),
             stop=last,
-            extra=extra,
+            fade_out_s=duration if last and phase == "fade" else None,  # to silence by the end
+            segment=self._count,
         )
 
     def _end(self, previous: Recipe | None) -> Decision:

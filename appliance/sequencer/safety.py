@@ -18,7 +18,8 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
-USABLE_QUALITY = 0.5
+from appliance.vocabulary import USABLE_QUALITY
+
 LIMIT_PERSIST_S = 10.0  # two consecutive 5-s updates beyond a limit: not a single glitch
 RISING_BPM = 5.0  # after a step back, this much above the HR at the step back = still rising
 
@@ -57,10 +58,6 @@ class SafetyGuard:
         self._outside_since: float | None = None
         self._stepped_back_at: tuple[float, float] | None = None  # (t, HR)
         self.stopped = False
-
-    @property
-    def stepped_back(self) -> bool:
-        return self._stepped_back_at is not None
 
     def update(
         self, t: float, hr_bpm: float | None, baseline_hr_bpm: float | None, quality: float

@@ -36,7 +36,7 @@ def safety_stop(playing: Recipe, reason: str) -> Decision:
         reason=reason,
         stop=True,
         alert=reason,
-        extra={"fade_out_s": SAFETY_FADE_S},
+        fade_out_s=SAFETY_FADE_S,
     )
 
 
@@ -54,7 +54,6 @@ def step_back(
         rule="safety-step-back",
         reason=f"{reason}: {hold.describe()}",
         stop=end >= session_s - 1e-6,
-        extra={"safety": "step_back"},
     )
     return decision if decision.duration_s > 0 else None
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from appliance.signals.rr import RR_MAX_S, RR_MIN_S
-
+RR_MIN_S = 0.3  # 200 bpm
+RR_MAX_S = 2.0  # 30 bpm
 C1 = 0.13  # ectopic decision boundary slope (their c1)
 C2 = 0.17  # … and offset (their c2)
 ALPHA = 5.2  # threshold = α × quartile deviation

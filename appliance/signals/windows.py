@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from appliance.signals import eda, hrv, quality, spectral
-from appliance.signals.ppg import bandpass, detect_beats
+from appliance.signals.ppg import bandpass
 from appliance.signals.rr_correct import correct_rr
 
 MIN_COVERED_S = 15.0  # less data than this in a window: that sensor's features are NaN
@@ -163,15 +163,6 @@ def cardiac_from_ppg(
         rr_corrected_share=share,
         quality=float(np.clip(signal_quality * (1.0 - share), 0.0, 1.0)),
     )
-
-
-def detect_beats_with_gaps(grid: np.ndarray, fs: float) -> np.ndarray:
-    """Beat indices in a window that may hold NaN gaps: each finite run detected on its own."""
-    found = []
-    for a, b in finite_runs(grid):
-        if b - a >= MIN_FINITE_RUN_S * fs:
-            found.append(a + detect_beats(bandpass(grid[a:b], fs), fs))
-    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def eda_window(us: np.ndarray, fs: float = eda.EDA_FS_HZ) -> EdaFeatures:

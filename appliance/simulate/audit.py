@@ -12,7 +12,7 @@ from typing import Any
 
 from appliance.music.recipe import Recipe
 from appliance.sequencer.arms import music_key
-from appliance.sequencer.profile import QUIET_CAP_DB, ListenerProfile
+from appliance.sequencer.profile import QUIET_CAP_DB, SequencerProfile
 from appliance.sequencer.steps import (
     MAX_CHANGES_PER_STEP,
     MAX_TEMPO_STEP_BPM,
@@ -34,7 +34,7 @@ def _recipe(d: Mapping[str, Any]) -> Recipe:
 
 def violations(
     decisions: Iterable[Mapping[str, Any]],
-    profile: ListenerProfile,
+    profile: SequencerProfile,
     *,
     quarantined: Iterable[str] = (),
     session_s: float | None = None,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from appliance.music.recipe import Recipe
+from appliance.music.stream import ArraySource
 from drivers.sources import GsrBatch, HrSample
 
 SIM_SAMPLE_RATE = 100  # Hz: the mixer and sink still run, on almost no frames
@@ -112,6 +113,12 @@ class SilentRenderer:
 
     def render(self, recipe: Recipe, seconds: float) -> np.ndarray:
         return np.zeros((round(seconds * self.sample_rate), 2), dtype=np.float32)
+
+    def stream(self, recipe: Recipe, seconds: float) -> ArraySource:
+        return ArraySource(self.render(recipe, seconds))
+
+    def close(self) -> None:
+        pass
 
 
 class NullSink:

@@ -19,14 +19,18 @@ from typing import Any
 
 import numpy as np
 
+from appliance.affect.model_estimator import EstimatorSource
+from appliance.affect.tracker import AffectTracker
 from appliance.clock import SimulatedClock
 from appliance.music.mixer import Mixer
-from appliance.sensors import Sensors
 from appliance.sequencer.adaptive import AdaptiveSequencer
 from appliance.sequencer.decision import SequencerState
-from appliance.sequencer.profile import ListenerProfile
+from appliance.sequencer.profile import SequencerProfile
 from appliance.sequencer.safety import SafetyGuard
-from appliance.session import Session, SessionPlan, SessionStatus
+from appliance.session.loop import Session, SessionPlan
+from appliance.session.seams import Rendering
+from appliance.session.sensors import Sensors
+from appliance.session.status import SessionStatus
 from appliance.signals.stream import PhysiologyStream
 from appliance.simulate.audit import violations
 from appliance.simulate.feeds import (
@@ -39,6 +43,7 @@ from appliance.simulate.feeds import (
 )
 from appliance.store.bandit_state import LearningStore
 from appliance.store.db import MEMORY, Store
+from appliance.vocabulary import USABLE_QUALITY
 
 Factory = Callable[[int, int, int], Any]
 DEVICE_SIZE = 5
@@ -95,8 +100,8 @@ def listener_id(index: int) -> str:
     return f"sim-{index:04d}"
 
 
-def profile_of(model: Any) -> ListenerProfile:
-    return ListenerProfile.from_dict(getattr(model, "profile", None) or DEFAULT_PROFILE)
+def profile_of(model: Any) -> SequencerProfile:
+    return SequencerProfile.from_dict(getattr(model, "profile", None) or DEFAULT_PROFILE)
 
 
 def simulate_session(
@@ -136,8 +141,10 @@ def simulate_session(
         clock=clock,
         sensors=sensors,
         stream=PhysiologyStream(window_s=60.0, update_s=SIM_UPDATE_S),
+        affect=AffectTracker(EstimatorSource(), calibration_s=plan.calibration_s, window_s=60.0),
         sequencer=sequencer,
         renderer=SilentRenderer(),
+        rendering=Rendering.INLINE,
         mixer=Mixer(sample_rate=SIM_SAMPLE_RATE, crossfade_s=6.0),
         sink=NullSink(),
         store=store,
@@ -167,7 +174,7 @@ def _unguarded_hr(rows: list[dict[str, Any]], guard: SafetyGuard, status: str) -
         r["t_s"]
         for r in rows
         if r["hr_bpm"] is not None
-        and r["quality"] >= 0.5
+        and r["quality"] >= USABLE_QUALITY
         and not guard.min_bpm <= r["hr_bpm"] <= guard.max_bpm
     ]
     if status != "alert" and len(outside) * SIM_UPDATE_S > HR_LIMIT_GRACE_S:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from appliance.music.recipe import Recipe
 from appliance.simulate import physiology as phys
 from appliance.simulate.response import ResponseFn, music_target_arousal
+from appliance.simulate.traits import ListenerTraits  # and from here, as evaluations import it
 
 GRID_S = 0.25  # arousal/breathing/tonic-EDA grid; far finer than tau
 PREROLL_S = 10.0  # history made up before the first contact, for slightly earlier queries
@@ -34,32 +34,6 @@ PPG_WANDER_DEPTH = 0.004  # slow baseline wander, fraction of DC
 PPG_RIIV_DEPTH = 0.002  # respiration-induced intensity variation, fraction of DC
 RED_PERFUSION_RATIO = 0.5  # red AC/DC over IR AC/DC: R ~ 0.5 at SpO2 ~ 98 %
 MOTION_DEPTH = 0.05  # motion artefact amplitude, fraction of DC
-
-
-@dataclass
-class ListenerTraits:
-    baseline_hr_bpm: float = 62.0  # at arousal 0
-    hr_gain_bpm: float = 35.0  # HR rise from arousal 0 to 1
-    baseline_rmssd_ms: float = 55.0  # at arousal 0
-    baseline_scl_us: float = 3.0  # tonic conductance at arousal 0
-    scl_gain: float = 4.0  # µS added from arousal 0 to 1
-    scr_rate_gain: float = 8.0  # SCRs per minute added from arousal 0 to 1
-    breathing_rate_bpm: float = 11.0  # breaths per minute at arousal 0
-    tau_s: float = 120.0  # arousal time constant
-    start_arousal: float = 0.5
-    rest_arousal: float = 0.45  # where arousal settles in silence
-    tempo_sensitivity: float = 1.0  # scales the tempo effect
-    preferred_instruments: tuple[str, ...] = ("piano",)
-    dislikes_minor: bool = False
-    arousal_noise: float = 0.004  # per sqrt(second); stationary SD ~ noise·sqrt(tau/2)
-    hr_jitter_ms: float = 5.0  # beat-to-beat white jitter of RR
-    ppg_noise: float = 0.03  # sensor noise, fraction of the pulse amplitude
-    eda_noise_us: float = 0.005
-    motion_artefacts_per_min: float = 0.0
-    ir_dc_counts: float = 100_000.0
-    red_dc_counts: float = 80_000.0
-    perfusion_index: float = 0.01  # IR pulse amplitude, fraction of DC
-    seed: int = 0
 
 
 class VirtualListener:
@@ -96,9 +70,6 @@ class VirtualListener:
     def true_arousal(self, t: float) -> float:
         self._advance_to(t)
         return _interp1(self._gt, self._ga, t)
-
-    def true_hr_bpm(self, t: float) -> float:
-        return self.traits.baseline_hr_bpm + self.traits.hr_gain_bpm * self.true_arousal(t)
 
     def beat_times_between(self, t0: float, t1: float) -> np.ndarray:
         self._beats_until(t1)

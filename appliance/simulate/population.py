@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from appliance.music.recipe import INSTRUMENTS, Recipe
-from appliance.simulate.listener import ListenerTraits, VirtualListener
+from appliance.simulate.listener import VirtualListener
 from appliance.simulate.response import (
     AROUSAL_CEILING,
     AROUSAL_FLOOR,
     loudness_effect,
     tempo_effect,
 )
+from appliance.simulate.traits import ListenerTraits
 
 FAMILIES = tuple(INSTRUMENTS)
 DRIFT_SESSION = 5  # the drifting listener's favourite changes from this session on

@@ -8,16 +8,13 @@ pass their own `ResponseFn` to VirtualListener, or vary the traits these functio
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from appliance.music.recipe import Recipe
+from appliance.simulate.traits import ListenerTraits
 
-if TYPE_CHECKING:
-    from appliance.simulate.listener import ListenerTraits
-
-ResponseFn = Callable[[Recipe | None, "ListenerTraits"], float]
+ResponseFn = Callable[[Recipe | None, ListenerTraits], float]
 
 RESTING_TEMPO_BPM = 65.0  # tempo that neither excites nor calms (about a resting heart rate)
 TEMPO_EFFECT_PER_60_BPM = 0.35  # arousal change for 60 BPM above the resting tempo

@@ -67,27 +67,3 @@ class LearningStore:
                 "SELECT music FROM quarantine WHERE listener_id = ?", (listener_id,)
             ).fetchall()
         return {r[0] for r in found}
-
-    def quarantine_records(self, listener_id: str) -> list[dict[str, Any]]:
-        with self.store.transaction() as conn:
-            cursor = conn.execute(
-                "SELECT music, since_wall, session_id, reason FROM quarantine "
-                "WHERE listener_id = ? ORDER BY since_wall, music",
-                (listener_id,),
-            )
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-
-    def lift_quarantine(self, listener_id: str, music: str | None = None) -> int:
-        """Staff decide the music may play again (all of it when `music` is None)."""
-        with self.store.transaction() as conn:
-            if music is None:
-                cursor = conn.execute(
-                    "DELETE FROM quarantine WHERE listener_id = ?", (listener_id,)
-                )
-            else:
-                cursor = conn.execute(
-                    "DELETE FROM quarantine WHERE listener_id = ? AND music = ?",
-                    (listener_id, music),
-                )
-            return cursor.rowcount

@@ -6,6 +6,10 @@ extra fsync per commit costs nothing noticeable, even on an SD card.
 
 Privacy: the file and its -wal/-shm companions are 0600 in a 0700 directory; listeners are
 pseudonymous; deleted rows are overwritten (secure_delete) and retention purges old sessions.
+
+Over 300 lines on purpose: every read and write of the database goes through this one class,
+so its locking and transactions are seen in one place (rows, migrations and retention are
+beside it).
 """
 
 from __future__ import annotations
@@ -22,14 +26,13 @@ from types import TracebackType
 from typing import Any
 
 from appliance.affect.estimate import AffectEstimate
-from appliance.sequencer.decision import Decision
+from appliance.fsutil import ensure_private_dir, ensure_private_file, is_private_dir
 from appliance.signals.features import WindowFeatures
 from appliance.store import rows
-from appliance.store.files import ensure_private_dir, ensure_private_file, is_private_dir
 from appliance.store.migrations import migrate
 from appliance.store.openlock import OpenLock
 from appliance.store.retention import interrupt_running_sessions, purge_before
-from appliance.store.rows import SessionRow, to_json, to_utc_iso
+from appliance.store.rows import DecisionRecord, SessionRow, to_json, to_utc_iso
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +193,7 @@ class Store:
             )
             return int(cursor.lastrowid)  # type: ignore[arg-type]
 
-    def add_decision(self, session_id: int, t_s: float, decision: Decision) -> None:
+    def add_decision(self, session_id: int, t_s: float, decision: DecisionRecord) -> None:
         with self.transaction() as conn:
             self._require_session(conn, session_id)
             seq = conn.execute(

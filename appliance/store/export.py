@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from appliance.fsutil import atomic_write_bytes, ensure_private_dir
 from appliance.store.db import Store
-from appliance.store.files import atomic_write_bytes, ensure_private_dir
 
 PHYSIOLOGY_FILE = "physiology.csv"
 DECISIONS_FILE = "decisions.csv"

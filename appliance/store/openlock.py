@@ -12,7 +12,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from appliance.store.files import ensure_private_file
+from appliance.fsutil import ensure_private_file
 
 
 class OpenLock:

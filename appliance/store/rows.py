@@ -7,10 +7,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from appliance.affect.estimate import AffectEstimate
-from appliance.sequencer.decision import Decision
+from appliance.music.recipe import Recipe
 from appliance.signals.features import WindowFeatures
 
 SESSION_STATUSES = ("running", "completed", "stopped", "interrupted", "alert")
@@ -150,8 +150,31 @@ SESSION_COLUMNS = (
 )
 
 
+class DecisionRecord(Protocol):
+    """What the store keeps of a music decision (the sequencer's Decision has all of it)."""
+
+    @property
+    def recipe(self) -> Recipe: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def phase(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def probability(self) -> float: ...
+    @property
+    def target_arousal(self) -> float | None: ...
+    @property
+    def stop(self) -> bool: ...
+    @property
+    def alert(self) -> str | None: ...
+
+
 def decision_values(
-    session_id: int, seq: int, t_s: float, decision: Decision
+    session_id: int, seq: int, t_s: float, decision: DecisionRecord
 ) -> tuple[object, ...]:
     """Values for DECISION_INSERT."""
     return (

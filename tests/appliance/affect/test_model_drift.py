@@ -12,7 +12,6 @@ def test_training_like_inputs_do_not_drift():
         status = mon.update(rng.normal(0, 1, 3))
     assert not status.drifting and not mon.ever_drifted
     assert status.n_windows == 200
-    assert np.all(np.abs(mon.running_sd - 1) < 0.5)
 
 
 def test_shifted_inputs_drift_and_name_the_feature():

@@ -40,7 +40,6 @@ def test_calibration_sets_the_cap_and_persists_privately(tmp_path):
     # -20 dBFS gave 64 dB(A): 70 dB(A) is -14 dBFS, under the configured -12.
     assert master_cap_dbfs(-12.0, 70.0, loaded) == pytest.approx(-14.0)
     assert master_cap_dbfs(-18.0, 70.0, loaded) == pytest.approx(-18.0)
-    assert loaded.spl_at(-14.0) == pytest.approx(70.0)
     with pytest.raises(ValueError):
         save_calibration(tmp_path, 300.0, "default")
 

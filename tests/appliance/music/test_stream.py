@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from appliance.music.layers import with_swell
 from appliance.music.mixer import Mixer
 from appliance.music.recipe import Recipe
 from appliance.music.render import FluidSynthRenderer
 from appliance.music.stream import ArraySource, SwelledSource, read_all
-from appliance.prerender import RenderAhead
-from appliance.sequencer.breathing import with_swell
+from appliance.session.render_ahead import RenderAhead
 
 RATE = 16000
 RECIPE = Recipe(tempo_bpm=72.0, key="D", density=0.4, instrument="piano", loudness_db=-24.0)

@@ -13,7 +13,7 @@ from appliance.sequencer import arms as A
 from appliance.sequencer.adaptive import MODEL_NAME, AdaptiveSequencer
 from appliance.sequencer.bandit import DISCOUNT
 from appliance.sequencer.decision import Decision, Outcome, SequencerState
-from appliance.sequencer.profile import CONSTRAINTS, ListenerProfile
+from appliance.sequencer.profile import CONSTRAINTS, SequencerProfile
 from appliance.signals.features import WindowFeatures
 from appliance.simulate.audit import violations
 from appliance.simulate.feeds import SimulatedLibrary
@@ -30,7 +30,7 @@ def window(t: float, hr: float, q: float = 0.9) -> WindowFeatures:
     )  # fmt: skip
 
 
-def make(store: Store | None, profile: ListenerProfile, seed: int = 0, **kw) -> AdaptiveSequencer:
+def make(store: Store | None, profile: SequencerProfile, seed: int = 0, **kw) -> AdaptiveSequencer:
     return AdaptiveSequencer(
         profile=profile,
         session_s=profile.session_s(),
@@ -89,7 +89,7 @@ def test_no_mask_or_step_rule_is_broken_over_thousands_of_decisions(constraint: 
         learning.quarantine("L-1", "generated:piano/minor")
         for k in range(40):
             goal = ["relax", "sleep", "wake", "focus"][k % 4]
-            profile = ListenerProfile(goal=goal, constraint=constraint, dementia=k % 5 == 0)
+            profile = SequencerProfile(goal=goal, constraint=constraint, dementia=k % 5 == 0)
             policy = ["adaptive", "random", "rules"][k % 3]
             seq = make(store, profile, seed=k, policy=policy)
             decisions = run(seq, rng)
@@ -109,12 +109,12 @@ def test_bandit_state_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "attune.db"
     rng = np.random.default_rng(1)
     with Store(path) as store:
-        seq = make(store, ListenerProfile())
+        seq = make(store, SequencerProfile())
         run(seq, rng)
         learned = seq.bandit.evidence
         assert learned.n > 3
     with Store(path) as store:  # the device restarted
-        again = make(store, ListenerProfile())
+        again = make(store, SequencerProfile())
         # The next session starts from what was learned, faded by one session's discount.
         assert np.allclose(again.bandit.evidence.xx, DISCOUNT * learned.xx)
         assert np.allclose(again.bandit.evidence.xr, DISCOUNT * learned.xr)
@@ -125,32 +125,32 @@ def test_bandit_state_survives_a_restart(tmp_path: Path) -> None:
 def test_distress_quarantines_the_music_for_that_listener_only() -> None:
     rng = np.random.default_rng(2)
     with Store(MEMORY) as store:
-        seq = make(store, ListenerProfile(), policy="rules")
+        seq = make(store, SequencerProfile(), policy="rules")
         d = seq.next(SequencerState(0.0, 1200.0, None, None, None, hr_bpm=70.0))
         seq.observe(Outcome(d, None, None, distress=True))
         key = A.music_key(d.recipe)
         assert key == "generated:piano/major"
         assert LearningStore(store).quarantined("L-1") == {key}
-        later = run(make(store, ListenerProfile(), seed=5, policy="rules"), rng)
+        later = run(make(store, SequencerProfile(), seed=5, policy="rules"), rng)
         assert all(A.music_key(x.recipe) != key for x in later[:-1])
         assert seq.rewards[-1][1] < -2  # a strong negative for the arm
 
 
 def test_breathing_guide_only_when_opted_in_and_stepping_towards_six_per_minute() -> None:
     rng = np.random.default_rng(3)
-    plain = run(make(None, ListenerProfile()), rng, breathing_rate_bpm=14.0)
-    assert all("breathing_period_s" not in d.extra for d in plain)
-    guided = run(make(None, ListenerProfile(breathing_guide=True)), rng, breathing_rate_bpm=14.0)
-    periods = [d.extra["breathing_period_s"] for d in guided if "breathing_period_s" in d.extra]
+    plain = run(make(None, SequencerProfile()), rng, breathing_rate_bpm=14.0)
+    assert all(d.breathing_period_s is None for d in plain)
+    guided = run(make(None, SequencerProfile(breathing_guide=True)), rng, breathing_rate_bpm=14.0)
+    periods = [d.breathing_period_s for d in guided if d.breathing_period_s is not None]
     assert periods and periods[0] == pytest.approx(60 / (0.75 * 14.0), abs=0.01)
-    slow = run(make(None, ListenerProfile(breathing_guide=True)), rng, breathing_rate_bpm=7.0)
-    assert {d.extra.get("breathing_period_s") for d in slow if d.phase == "trough"} == {10.0}
-    assert all(d.extra.get("breathing_period_s") is None for d in guided if d.phase == "rise")
+    slow = run(make(None, SequencerProfile(breathing_guide=True)), rng, breathing_rate_bpm=7.0)
+    assert {d.breathing_period_s for d in slow if d.phase == "trough"} == {10.0}
+    assert all(d.breathing_period_s is None for d in guided if d.phase == "rise")
 
 
 def test_sensor_loss_means_rules_only_and_no_learning() -> None:
     rng = np.random.default_rng(4)
-    seq = make(None, ListenerProfile())
+    seq = make(None, SequencerProfile())
     decisions = run(seq, rng, sensors_ok=False)
     assert all(d.probability == 1.0 for d in decisions)
     before = seq.bandit.evidence.n
@@ -161,7 +161,7 @@ def test_sensor_loss_means_rules_only_and_no_learning() -> None:
 
 
 def test_the_guard_steps_back_then_stops_with_a_staff_alert() -> None:
-    seq = make(None, ListenerProfile(), policy="rules")
+    seq = make(None, SequencerProfile(), policy="rules")
     first = seq.next(SequencerState(0.0, 1200.0, None, None, None, hr_bpm=70.0))
     assert seq.watch(30.0, window(30, 72), None) is None
     results = [seq.watch(300.0 + 5 * i, window(300 + 5 * i, 110), 75.0) for i in range(13)]
@@ -171,7 +171,7 @@ def test_the_guard_steps_back_then_stops_with_a_staff_alert() -> None:
     assert step_back.recipe.tempo_bpm <= first.recipe.tempo_bpm
     stop = seq.watch(370.0, window(370, 118), 75.0)
     assert stop is not None and stop.duration_s == 0 and stop.stop and stop.alert
-    assert stop.extra["fade_out_s"] >= 5
+    assert stop.fade_out_s is not None and stop.fade_out_s >= 5
 
 
 def test_switching_music_never_delays_the_rules_calming_steps() -> None:
@@ -179,7 +179,7 @@ def test_switching_music_never_delays_the_rules_calming_steps() -> None:
     # but every softer step the rules take happens at the same segment.
     played = {}
     for policy in ("rules", "adaptive"):
-        seq = make(None, ListenerProfile(), seed=4, policy=policy)
+        seq = make(None, SequencerProfile(), seed=4, policy=policy)
         played[policy] = run(seq, np.random.default_rng(5))
     loudness = {p: [d.recipe.loudness_db for d in ds] for p, ds in played.items()}
     assert loudness["adaptive"] == loudness["rules"]

@@ -8,7 +8,7 @@ import pytest
 from test_sequencer_rules import _phases_in_order, run_session
 
 from appliance.sequencer import arcs
-from appliance.sequencer.profile import ListenerProfile
+from appliance.sequencer.profile import SequencerProfile
 from appliance.sequencer.rules import RuleSequencer
 from appliance.sequencer.steps import changed_parameters
 
@@ -42,22 +42,22 @@ def test_a_focus_session_settles_to_a_steady_moderate_plateau() -> None:
 
 
 def test_profiles_read_defaults_and_refuse_unknown_values() -> None:
-    p = ListenerProfile.from_dict(None)
+    p = SequencerProfile.from_dict(None)
     assert (p.goal, p.constraint, p.dementia, p.breathing_guide) == ("relax", "none", False, False)
-    assert ListenerProfile.from_dict({}, default_goal="sleep").goal == "sleep"
+    assert SequencerProfile.from_dict({}, default_goal="sleep").goal == "sleep"
     with pytest.raises(ValueError, match="constraint"):
-        ListenerProfile.from_dict({"constraint": "no_jazz"})
+        SequencerProfile.from_dict({"constraint": "no_jazz"})
     with pytest.raises(ValueError, match="unknown"):
-        ListenerProfile.from_dict({"constriant": "no_minor"})  # misspelt: never ignored
+        SequencerProfile.from_dict({"constriant": "no_minor"})  # misspelt: never ignored
     with pytest.raises(ValueError, match="true or false"):
-        ListenerProfile.from_dict({"dementia": "no"})
+        SequencerProfile.from_dict({"dementia": "no"})
     with pytest.raises(ValueError, match="session_min"):
-        ListenerProfile.from_dict({"session_min": 240})
+        SequencerProfile.from_dict({"session_min": 240})
 
 
 def test_session_length_is_20_min_by_default_30_with_dementia_and_capped() -> None:
-    assert ListenerProfile().session_s() == 1200.0
-    assert ListenerProfile(dementia=True).session_s() == 1800.0
-    assert ListenerProfile(dementia=True).session_s(40) == 2400.0  # a longer configured length
-    assert ListenerProfile(session_min=25).session_s() == 1500.0
-    assert ListenerProfile().session_s(180) == 3600.0  # the session cap
+    assert SequencerProfile().session_s() == 1200.0
+    assert SequencerProfile(dementia=True).session_s() == 1800.0
+    assert SequencerProfile(dementia=True).session_s(40) == 2400.0  # a longer configured length
+    assert SequencerProfile(session_min=25).session_s() == 1500.0
+    assert SequencerProfile().session_s(180) == 3600.0  # the session cap

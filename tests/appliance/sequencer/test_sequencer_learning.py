@@ -17,7 +17,7 @@ from appliance.sequencer.evidence import (
     clinical_prior_mean,
     noise_variance,
 )
-from appliance.sequencer.profile import ListenerProfile
+from appliance.sequencer.profile import SequencerProfile
 from appliance.simulate.feeds import SimulatedLibrary
 from appliance.store.bandit_state import LearningStore
 from appliance.store.db import MEMORY, Store
@@ -159,18 +159,19 @@ def test_a_stop_in_the_first_segment_steers_the_next_session_away() -> None:
 
         def sequencer(seed: int) -> AdaptiveSequencer:
             return AdaptiveSequencer(
-                profile=ListenerProfile(), session_s=1200.0, learning=learning,
+                profile=SequencerProfile(), session_s=1200.0, learning=learning,
                 listener_id="L-1", library=SimulatedLibrary("L-1"), seed=seed,
             )  # fmt: skip
 
         first = sequencer(0)
         d = first.next(SequencerState(0.0, 1200.0, None, None, None, hr_bpm=70.0))
-        assert d.extra["arm"] == A.DEFAULT_ARM.key  # the opening plays the default
+        # The opening plays the default.
+        assert d.choice is not None and d.choice.arm == A.DEFAULT_ARM.key
         first.observe(Outcome(d, None, None, stopped=True, baseline=base))
         stored = Evidence.from_state(learning.load_state("L-1", MODEL_NAME))
         assert stored.n == 1
         again = sequencer(1).next(SequencerState(0.0, 1200.0, None, None, None, hr_bpm=70.0))
-        assert again.extra["arm"] != A.DEFAULT_ARM.key
+        assert again.choice is not None and again.choice.arm != A.DEFAULT_ARM.key
 
 
 def test_an_older_stored_state_keeps_what_it_taught() -> None:

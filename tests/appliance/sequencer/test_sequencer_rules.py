@@ -96,7 +96,7 @@ def test_a_sleep_session_has_no_rise_and_ends_in_a_fade_of_at_least_a_minute() -
         assert _phases_in_order(decisions)[-2:] == ["fade", "end"]
         fade = [d for d in music if d.phase == "fade"]
         assert sum(d.duration_s for d in fade) >= 60.0
-        assert fade[-1].extra.get("fade_out_s") == fade[-1].duration_s
+        assert fade[-1].fade_out_s == fade[-1].duration_s
         assert fade[-1].recipe.loudness_db <= -34  # near-silence before the fade-out
         assert sum(d.duration_s for d in decisions) == pytest.approx(session_s)
         tempos = [d.recipe.tempo_bpm for d in music]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.health import Health, HealthRegistry, Level
+from appliance.service.health import Health, HealthRegistry, Level
 
 
 def test_changes_are_reported_once_and_summarised() -> None:

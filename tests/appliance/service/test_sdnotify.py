@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.sdnotify import Notifier, socket_address, watchdog_interval_s
+from appliance.service.sdnotify import Notifier, socket_address, watchdog_interval_s
 
 
 @pytest.fixture

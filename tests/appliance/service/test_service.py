@@ -17,10 +17,12 @@ import pytest
 
 from appliance.clock import SimulatedClock
 from appliance.config import load_config
-from appliance.health import Level
-from appliance.sdnotify import Notifier
-from appliance.service import POLL_S, STALL_S, State
-from appliance.service_run import make_service
+from appliance.service.daemon import POLL_S, STALL_S
+from appliance.service.health import Level
+from appliance.service.run import make_service
+from appliance.service.sdnotify import Notifier
+from appliance.service.state import State
+from appliance.session.seams import Rendering
 from appliance.simulate.listener import demo_listener
 from appliance.ui.led import READY_LEVEL, quantise
 from drivers.gpio import make_pin_factory
@@ -80,6 +82,7 @@ class Harness:
             power_off=lambda: self.powered_off.append(self.ui.now()) or True,
             pin_factory=self.factory,
             render_ahead=False,
+            rendering=Rendering.INLINE,
             listener=demo_listener(seed=2),
         )
         self.button = self.factory.pin(BUTTON)

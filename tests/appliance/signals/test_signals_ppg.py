@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 from signals_synth import simulated_ppg
 
-from appliance.signals import hrv, rr
+from appliance.signals import hrv
 from appliance.signals.ppg import bandpass, detect_beats, peak_times_s
+from appliance.signals.rr_correct import correct_rr
 
 FS = 100.0
 
@@ -22,7 +23,7 @@ def test_simulated_ppg_beats_and_hr_recovered(hr_bpm, seed):
     distances = match_distances_s(beats, truth, FS)
     assert np.mean(distances <= 0.050) >= 0.97
     assert abs(beats.size - truth.size) <= 2
-    cleaned, _, _ = rr.clean_rr(rr.rr_from_beats(beats / FS)[1])
+    cleaned = correct_rr(np.diff(beats / FS)).rr_s
     true_hr = 60.0 / np.mean(np.diff(truth) / FS)
     assert hrv.hr_bpm(cleaned) == pytest.approx(true_hr, abs=2.0)
 
@@ -63,7 +64,8 @@ def test_heartpy_example_hr_agrees_with_heartpy():
     data, _ = hp.load_exampledata(0)
     _, measures = hp.process(data, FS)
     beats = detect_beats(bandpass(data, FS), FS)
-    cleaned, _, share = rr.clean_rr(rr.rr_from_beats(beats / FS)[1])
+    fixed = correct_rr(np.diff(beats / FS))
+    cleaned, share = fixed.rr_s, fixed.corrected_share
     assert hrv.hr_bpm(cleaned) == pytest.approx(measures["bpm"], abs=3.0)
     assert hrv.rmssd_ms(cleaned) == pytest.approx(measures["rmssd"], rel=0.25)
     assert share < 0.1

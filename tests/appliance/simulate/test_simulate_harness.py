@@ -118,9 +118,12 @@ def test_a_plain_virtual_listener_is_a_valid_model() -> None:
 
 
 def _session(store: Store, listener, sequencer, clock, **kw):
+    from appliance.affect.model_estimator import EstimatorSource
+    from appliance.affect.tracker import AffectTracker
     from appliance.music.mixer import Mixer
-    from appliance.sensors import Sensors
-    from appliance.session import Session, SessionPlan
+    from appliance.session.loop import Session, SessionPlan
+    from appliance.session.seams import Rendering
+    from appliance.session.sensors import Sensors
     from appliance.signals.stream import PhysiologyStream
     from appliance.simulate.feeds import (
         ListenerGsrSource,
@@ -136,8 +139,10 @@ def _session(store: Store, listener, sequencer, clock, **kw):
             hr=ListenerHrSource(listener, clock.now), gsr=ListenerGsrSource(listener, clock.now)
         ),
         stream=PhysiologyStream(window_s=60.0, update_s=10.0),
+        affect=AffectTracker(EstimatorSource(), calibration_s=180.0, window_s=60.0),
         sequencer=sequencer,
         renderer=SilentRenderer(),
+        rendering=Rendering.INLINE,
         mixer=Mixer(sample_rate=100),
         sink=NullSink(),
         store=store,
@@ -150,14 +155,14 @@ def test_a_distress_press_stops_logs_and_quarantines_and_breathing_reaches_the_l
     from appliance.clock import SimulatedClock
     from appliance.sequencer.adaptive import AdaptiveSequencer
     from appliance.sequencer.arms import music_key
-    from appliance.sequencer.profile import ListenerProfile
+    from appliance.sequencer.profile import SequencerProfile
     from appliance.store.bandit_state import LearningStore
 
     with Store(MEMORY) as store:
         clock = SimulatedClock()
         listener = builtin(4, 0, 1)
         sequencer = AdaptiveSequencer(
-            profile=ListenerProfile(breathing_guide=True), session_s=1200.0,
+            profile=SequencerProfile(breathing_guide=True), session_s=1200.0,
             learning=LearningStore(store), listener_id="L-7", seed=1,
         )  # fmt: skip
         periods: list[float | None] = []

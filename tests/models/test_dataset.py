@@ -4,11 +4,10 @@ scores."""
 import numpy as np
 import pytest
 
-from appliance.affect import metrics
 from appliance.affect import model_features as mf
-from appliance.affect.recordings import SubjectWindows
 from appliance.signals.features import WindowFeatures
-from models import dataset, evaluate
+from models import dataset, evaluate, metrics
+from models.recordings import SubjectWindows
 
 
 def _recording(stress_from: float, stress_to: float, end: float = 1200.0) -> SubjectWindows:

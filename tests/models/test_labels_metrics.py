@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from appliance.affect import labels, metrics
+from models import labels, metrics
 
 
 def test_interval_labels_with_header_and_gaps(tmp_path):

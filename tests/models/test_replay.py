@@ -5,14 +5,14 @@ import pytest
 from scipy.signal import butter, sosfiltfilt
 from signals_synth import max30102_ir, scr_shape, simulated_ppg
 
-from appliance.affect.replay import (
+from models.e4 import E4Recording
+from models.replay import (
     DEVICE_GSR_POLL_HZ,
     DEVICE_PPG_FS_HZ,
     replay_arrays,
     replay_e4,
     resample_to,
 )
-from appliance.signals.e4 import E4Recording
 
 E4_EDA_FS = 4.0
 TRUE_FS = 64.0  # a multiple of both the E4's and the GSR poll's rate

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from appliance.app import build
 from appliance.clock import MonotonicClock
 from appliance.config import Config
-from appliance.controls import ButtonActions, Controls
 from appliance.listeners import load_listeners
-from appliance.prompts import Prompts
-from appliance.sdnotify import Notifier
-from appliance.service import Service
-from appliance.shutdown import power_off as logind_power_off
-from drivers.gpio import make_pin_factory
+from appliance.parts import open_pin_factory
+from appliance.service.controls import ButtonActions, Controls
+from appliance.service.daemon import Service
+from appliance.service.prompts import Prompts
+from appliance.service.sdnotify import Notifier
+from appliance.service.shutdown import power_off as logind_power_off
+from appliance.session.seams import Rendering
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,15 @@ def make_service(
     power_off: Callable[[], bool] = logind_power_off,
     pin_factory=None,
     render_ahead: bool = True,
+    rendering: Rendering = Rendering.BACKGROUND,
     listener=None,
 ) -> Service:
+    """The service wired from the config. Tests on a simulated clock pass
+    `rendering=Rendering.INLINE`, so what a session renders is waited for and reproducible."""
     clock = clock or MonotonicClock()
     ui_clock = ui_clock or clock
     hw = config.hardware
-    factory = pin_factory or make_pin_factory(hw.gpio.pin_factory)
+    factory = pin_factory or open_pin_factory(config)
     second = hw.gpio.second_button
 
     def controls(actions: ButtonActions) -> Controls:
@@ -50,7 +54,9 @@ def make_service(
     profiles, problems = load_listeners(config.listeners.dir)
     for problem in problems:  # a broken profile is skipped, never a reason not to start
         log.warning("listener profile: %s", problem)
-    appliance = build(config, clock, render_ahead=render_ahead, listener=listener)
+    appliance = build(
+        config, clock, render_ahead=render_ahead, rendering=rendering, listener=listener
+    )
     p = config.prompts
     prompts = Prompts(
         enabled=p.enabled,

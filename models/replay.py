@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import resample_poly
 
-from appliance.signals.e4 import E4Recording
 from appliance.signals.features import WindowFeatures
 from appliance.signals.quality import EDA_MIN_US
 from appliance.signals.stream import PhysiologyStream
 from drivers.sources import GsrBatch, PpgBatch
+from models.e4 import E4Recording
 
 DEVICE_PPG_FS_HZ = 100.0  # the MAX30102's configured rate (hardware.ppg.sample_rate)
 DEVICE_GSR_POLL_HZ = 16.0  # how often the GSR is read (hardware.gsr.poll_hz)

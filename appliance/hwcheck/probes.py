@@ -82,9 +82,9 @@ class CheckResult:
     remedy: str = ""  # what to do, for a FAIL
 
 
-def check_ppg(bus: Any, *, address: int, bus_number: int, now: Callable[[], float]) -> CheckResult:
+def check_ppg(sensor: Max30102, *, address: int, bus_number: int) -> CheckResult:
+    """Does the PPG answer with its part id? `sensor` is the driver, unopened."""
     name = f"MAX30102 PPG (0x{address:02X})"
-    sensor = Max30102(bus, now=now, address=address, bus_number=bus_number)
     try:
         ids = sensor.probe()
     except (SensorNotFound, OSError) as exc:
@@ -93,30 +93,15 @@ def check_ppg(bus: Any, *, address: int, bus_number: int, now: Callable[[], floa
 
 
 def check_gsr(
-    bus: Any,
-    *,
-    address: int,
-    bus_number: int,
-    channel: int,
-    full_scale_v: float,
-    data_rate: int,
-    supply_v: float,
-    k_ohm: float,
-    clock: Clock,
+    adc: Ads1115, *, bus_number: int, supply_v: float, k_ohm: float, clock: Clock
 ) -> CheckResult:
+    """One conversion of the GSR's channel, read as skin conductance. `adc` is unopened."""
+    address, channel = adc.address, adc.channel
     name = f"ADS1115 + GSR (0x{address:02X})"
     remedy = GSR_REMEDY.format(bus=bus_number, address=address, channel=channel)
-    adc = Ads1115(
-        bus,
-        address=address,
-        bus_number=bus_number,
-        channel=channel,
-        full_scale_v=full_scale_v,
-        data_rate=data_rate,
-    )
     try:
         with adc:
-            clock.sleep(ADC_SETTLE_CONVERSIONS / data_rate)
+            clock.sleep(ADC_SETTLE_CONVERSIONS / adc.data_rate)
             volts = adc.read_volts()
     except (SensorNotFound, OSError) as exc:
         return CheckResult(name, FAIL, str(exc), remedy)

@@ -2,7 +2,7 @@
 
 Any folder below the root holding BVP.csv and EDA.csv is one subject. Labels come from a
 Stress-Predict per-second file found anywhere below the root (or given), else from the
-subject folder's own labels.csv (see appliance.affect.labels). Replaying through the stream
+subject folder's own labels.csv (see models.labels). Replaying through the stream
 is the slow part (seconds per hour of recording), so results may be cached by content hash.
 """
 
@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from appliance.affect import labels as lab
-from appliance.affect.replay import ReplaySettings, replay_e4
-from appliance.signals.e4 import load_e4
+import appliance.signals
 from appliance.signals.features import WindowFeatures
+from models import labels as lab
+from models.e4 import load_e4
+from models.replay import ReplaySettings, replay_e4
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,8 @@ def _cache_key(folder: Path, settings: ReplaySettings) -> str:
     h = hashlib.sha256(f"{CACHE_VERSION}|{settings}".encode())
     for name in ("BVP.csv", "EDA.csv"):
         h.update(hashlib.sha256((folder / name).read_bytes()).digest())
-    signals = Path(__file__).resolve().parents[1] / "signals"
-    for src in [*sorted(signals.glob("*.py")), Path(__file__).with_name("replay.py")]:
+    signals = Path(appliance.signals.__file__).resolve().parent
+    replay_code = [Path(__file__).with_name(name) for name in ("e4.py", "replay.py")]
+    for src in [*sorted(signals.glob("*.py")), *replay_code]:
         h.update(src.read_bytes())
     return h.hexdigest()[:16]

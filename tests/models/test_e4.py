@@ -3,12 +3,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from appliance.signals import hrv, rr
-from appliance.signals.e4 import load_e4
+from appliance.signals import hrv
 from appliance.signals.ppg import bandpass, detect_beats, peak_times_s
 from appliance.signals.quality import eda_quality
+from appliance.signals.rr_correct import correct_rr
+from models.e4 import load_e4
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 STRESS_PREDICT = DATA / "stress_predict"
 S02 = STRESS_PREDICT / "Raw_data" / "S02"
 LABELS = STRESS_PREDICT / "Processed_data" / "Improved_All_Combined_hr_rsp_binary.csv"
@@ -90,7 +91,7 @@ def test_s02_beats_match_the_e4_ibi_beats_in_calm_stretches():
     j = np.searchsorted(ours, closing - 0.05)
     ours_ibi = ours[np.clip(j, 1, ours.size - 1)] - ours[np.clip(j - 1, 0, ours.size - 2)]
     assert np.mean(np.abs(ours_ibi - ibi) <= 0.050) > 0.85
-    cleaned = rr.clean_rr(ours_ibi)[0]
+    cleaned = correct_rr(ours_ibi).rr_s
     assert hrv.hr_bpm(cleaned) == pytest.approx(60 / np.mean(ibi), abs=2)
 
 

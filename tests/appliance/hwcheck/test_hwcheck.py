@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from appliance.app import open_bus
 from appliance.cli import main
 from appliance.clock import SimulatedClock
-from appliance.commands.hw import run_checks
 from appliance.config import Config, load_config
-from appliance.hwcheck import (
+from appliance.hwcheck.checks import run_checks
+from appliance.hwcheck.probes import (
     FAIL,
     OK,
     SKIP,
@@ -26,10 +25,11 @@ from appliance.hwcheck import (
     check_wearables,
     format_table,
 )
+from appliance.parts import open_bus
 from appliance.simulate.listener import demo_listener
 from drivers.gpio import make_pin_factory
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 EMULATED = PROJECT / "config" / "examples" / "emulated.yaml"
 STRAP = "C0:FF:EE:00:00:01"
 ABSENT_STRAP = "C0:FF:EE:00:00:09"

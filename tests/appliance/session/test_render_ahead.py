@@ -6,7 +6,7 @@ import numpy as np
 
 from appliance.music.recipe import Recipe
 from appliance.music.render import FluidSynthRenderer
-from appliance.prerender import RenderAhead
+from appliance.session.render_ahead import RenderAhead
 
 RATE = 16000
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 # Prints the arguments it was given, one a line, the way journalctl would receive them.
 ECHO_ARGS = '#!/bin/sh\nfor a; do echo "$a"; done\n'
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from appliance.affect import metrics
 from appliance.affect.model_features import session_vectors
 from appliance.affect.model_runtime import AffectModel
-from appliance.affect.recordings import load_directory
+from models import metrics
+from models.recordings import load_directory
 
 log = logging.getLogger(__name__)
 

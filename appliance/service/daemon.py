@@ -4,6 +4,10 @@ The main loop runs every ~25 ms on the main thread: it polls the button and the 
 what the session thread reports into health, LED patterns and systemd's STATUS= line, and
 pets systemd's watchdog only while it makes progress (the loop turns and, during a session,
 audio keeps flowing). A session runs in its own thread with the same machinery as the demo.
+
+Over 300 lines on purpose: this is the service's state machine, and every transition (button,
+session thread, audio, exit) is kept in one class so that one read shows them all. Health,
+status and the session thread live beside it (monitor.py, state.py).
 """
 
 from __future__ import annotations
@@ -16,15 +20,15 @@ from datetime import datetime
 
 from appliance.app import Appliance
 from appliance.clock import Clock
-from appliance.controls import ButtonActions, Controls
-from appliance.health import HealthRegistry, Level
 from appliance.listeners import ListenerProfile, choose_listener
-from appliance.prompts import Prompts
-from appliance.sdnotify import Notifier
-from appliance.service_health import forget_probe, refresh_health, status_line
-from appliance.service_state import Running, State
-from appliance.session import Session, SessionResult, SessionStatus
-from appliance.watched_sink import WatchedSink
+from appliance.service.controls import ButtonActions, Controls
+from appliance.service.health import HealthRegistry, Level
+from appliance.service.monitor import HealthMonitor, status_line
+from appliance.service.prompts import Prompts
+from appliance.service.sdnotify import Notifier
+from appliance.service.state import Running, State, run_in_thread
+from appliance.service.watched_sink import WatchedSink
+from appliance.session.status import SessionResult, SessionStatus
 from drivers.audio import AudioSink
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,13 @@ class Service:
         self.profiles = profiles
         self.wearable = wearable
         self.health = HealthRegistry()
+        hardware = appliance.config.hardware
+        self.monitor = HealthMonitor(
+            self.health,
+            enabled=lambda name: getattr(hardware, name).enabled,
+            open_sensors=appliance.open_sensors,
+            wearable=wearable,
+        )
         self.state = State.BOOTING
         self.running: Running | None = None
         self.last_result: SessionResult | None = None
@@ -73,7 +84,6 @@ class Service:
         self._exit_after_stop: str | None = None  # "exit" or "power off"
         self._alert = False
         self._alert_prompt_pending = False
-        self._probed = None  # the sensors found between sessions (service_health)
         self._ready = False
         self._status_text = ""
         self._status_at = self._pet_at = self._audio_try_at = -1e9
@@ -94,7 +104,7 @@ class Service:
         self.notifier.status("starting")
         self._purge()
         self._try_audio()
-        refresh_health(self)
+        self._refresh_health()
         if self.sink is not None:
             self._become_ready()
 
@@ -144,7 +154,7 @@ class Service:
             self._try_audio()
             if self.sink is not None and not self._ready:
                 self._become_ready()
-        refresh_health(self)
+        self._refresh_health()
         self._show_sensor_state()
         if self.state is State.IDLE and now - self._purged_at >= PURGE_EVERY_S:
             self._purge()
@@ -277,31 +287,14 @@ class Service:
         log.info("session for %s (%s); sensors: %s", who, why, ", ".join(sensors.present()))
         wanted = profile.wearable if profile is not None else None
         wearable_missing = self.wearable is not None and (connected is None or connected != wanted)
-        self._prompt_before("session_starting", session)
+        self.prompts.play("session_starting", mixer=session.mixer)
         if wanted is not None and wearable_missing:
-            self._prompt_before("wearable_not_found", session)
-        thread = threading.Thread(
-            target=self._session_main, args=(session, sensors), name="session", daemon=True
-        )
+            self.prompts.play("wearable_not_found", mixer=session.mixer)
+        thread = run_in_thread(session, sensors, self._events)
         self.running = Running(session, thread, profile, self.clock.now())
         self.state = State.SESSION
         self.controls.leds.show("session")
         thread.start()
-
-    def _prompt_before(self, key: str, session: Session) -> None:
-        if hasattr(session.mixer, "overlay"):
-            self.prompts.play(key, mixer=session.mixer)
-        else:  # spoken before the music starts
-            self.prompts.play(key, sink=self.sink)
-
-    def _session_main(self, session: Session, sensors) -> None:
-        try:
-            self._events.put(("ended", session.run()))
-        except Exception as exc:  # the session recorded itself; the service carries on
-            log.exception("the session failed")
-            self._events.put(("failed", exc))
-        finally:
-            sensors.close()
 
     def _on_status(self, status: SessionStatus) -> None:
         running = self.running
@@ -324,10 +317,10 @@ class Service:
 
     def _on_decision(self, decision) -> None:
         # Alerts arrive through the session's on_alert, whatever raised them.
-        period = decision.extra.get("breathing_period_s")
+        period = decision.breathing_period_s
         running = self.running
         guide = running is not None and running.profile is not None
-        if guide and running.profile.breathing_guide and isinstance(period, int | float):
+        if guide and running.profile.breathing_guide and period is not None:
             try:
                 self.controls.leds.set_breathing(float(period))
                 self.controls.leds.show("breathing")
@@ -354,7 +347,7 @@ class Service:
             self._alert_prompt_pending = False
             self.prompts.play("call_staff", sink=self.sink)
         self.controls.leds.clear("sensor_lost")
-        forget_probe(self)
+        self.monitor.forget_probe()
         if self._exit_after_stop is not None:
             self._finish_exit()
             return
@@ -379,8 +372,16 @@ class Service:
         else:
             self.controls.leds.clear("sensor_lost")
 
+    def _refresh_health(self) -> None:
+        running = self.running
+        stuck = running is not None and self.sink is not None
+        self.monitor.refresh(
+            running.session.sensors if running is not None else None,
+            audio_stuck=stuck and not self.progressing(self.clock.now()),
+        )
+
     def status_line(self) -> str:
-        return status_line(self)
+        return status_line(self.state, self.running, self._alert, self.health)
 
     def _send_status(self, now: float) -> None:
         self._status_at = now

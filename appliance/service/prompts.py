@@ -15,12 +15,16 @@ import shutil
 import subprocess
 import wave
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.signal import resample_poly
 
 from appliance.music.levels import db_to_gain
+
+if TYPE_CHECKING:
+    from appliance.music.mixer import Mixer
+    from drivers.audio import AudioSink
 
 log = logging.getLogger(__name__)
 
@@ -120,23 +124,19 @@ class Prompts:
         for key in keys or tuple(PHRASES):
             self.pcm(key)
 
-    def play(self, key: str, *, mixer: Any = None, sink: Any = None) -> str:
+    def play(self, key: str, *, mixer: Mixer | None = None, sink: AudioSink | None = None) -> str:
         """Over the session's music (`mixer`), else straight to `sink`. Returns how it went:
         "overlay", "sink", or "skipped"."""
         how = "skipped"
         pcm = self.pcm(key)
         if pcm is not None:
             try:
-                if mixer is not None and hasattr(mixer, "overlay"):
+                if mixer is not None:
                     mixer.overlay(pcm, -abs(self.duck_db), self.sample_rate)
                     how = "overlay"
-                elif mixer is None and sink is not None:
+                elif sink is not None:
                     sink.write(pcm)
                     how = "sink"
-                else:
-                    # A mixer without overlay() cannot put speech under the music: queueing
-                    # it would crossfade the music away, so the prompt is left out.
-                    log.info("prompt %r skipped: the mixer cannot overlay speech", key)
             except Exception:
                 log.exception("prompt %r could not be played", key)
         self.played.append((key, how))

@@ -10,7 +10,7 @@ import pytest
 from appliance.clock import SimulatedClock
 from appliance.ui import ButtonGestures
 from drivers.gpio import make_button, make_pin_factory
-from tests.appliance.test_ui_gestures import BUTTON_PIN, POLL_S, Rig
+from tests.appliance.ui.test_ui_gestures import BUTTON_PIN, POLL_S, Rig
 
 DEBOUNCE_S = 0.05
 

@@ -6,11 +6,11 @@ import pytest
 from model_synth import write_e4_subject
 
 from appliance import cli
-from appliance.affect.evaluation import evaluate_directory
-from appliance.affect.recordings import discover_subjects, load_directory, subject_names
+from models.evaluate_directory import evaluate_directory
+from models.recordings import discover_subjects, load_directory, subject_names
 
 pytest.importorskip("ai_edge_litert", reason="the LiteRT runtime (ai-edge-litert) is needed")
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "stress_predict"
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "stress_predict"
 STRESS = [(300.0, 420.0), (540.0, 660.0)]
 
 

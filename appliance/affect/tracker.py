@@ -1,0 +1,75 @@
+"""One session's reading of the listener: calibration → baseline → estimator → drift.
+
+The calibration minutes set the listener's own baseline (and the absolute arousal guess the
+iso entry needs); from then on an estimator reads every window; the first time the model's
+inputs leave its training distribution is noted for the record. The session asks for the
+estimate and takes the notes; it does not need to know which estimator is behind them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from appliance.affect.baseline import Baseline, calibration_arousal
+from appliance.affect.estimate import AffectEstimate, Estimator
+from appliance.affect.model_estimator import EstimatorSource, ModelEstimator
+from appliance.signals.features import WindowFeatures
+
+
+class AffectTracker:
+    def __init__(self, source: EstimatorSource, *, calibration_s: float, window_s: float) -> None:
+        self.source = source
+        self.calibration_s = calibration_s
+        self.window_s = window_s
+        self.baseline: Baseline | None = None
+        self.baseline_arousal: float | None = None  # absolute guess over the calibration
+        self.estimator: Estimator | None = None
+        self.latest: AffectEstimate | None = None  # the latest usable estimate
+        self.first: AffectEstimate | None = None  # the first usable estimate
+        self.drift_flagged = False
+        self._calibration: list[WindowFeatures] = []
+        self._notes: list[tuple[str, str]] = []
+        # Loaded now, at the session's start, not when calibration ends: a first load
+        # mid-session would hold up the loop that feeds the audio.
+        source.load()
+
+    def update(self, features: WindowFeatures, elapsed_s: float) -> AffectEstimate | None:
+        """The window's estimate; None while the calibration minutes are still running."""
+        if elapsed_s < self.calibration_s:
+            self._calibration.append(features)
+            return None
+        if self.estimator is None:
+            self._begin()
+        assert self.estimator is not None
+        estimate = self.estimator.estimate(features)
+        if not self.drift_flagged and estimate.features.get("drift") == 1.0:
+            # Live inputs left the model's training distribution: say so in the record.
+            self.drift_flagged = True
+            if isinstance(self.estimator, ModelEstimator):  # only the model's inputs drift
+                report = self.estimator.drift_report()
+                self._notes.append(("model_drift", json.dumps(report, default=str)))
+        if estimate.usable:
+            self.latest = estimate
+            if self.first is None:
+                self.first = estimate
+        return estimate
+
+    def _begin(self) -> None:
+        self.baseline = Baseline.from_windows(self._calibration)
+        self.baseline_arousal = calibration_arousal(self._calibration)
+        self.estimator, why_rules = self.source.estimator(
+            self._calibration, window_s=self.window_s, calibration_s=self.calibration_s
+        )
+        self._notes.append(("baseline", self.baseline.describe()))
+        if why_rules:
+            self._notes.append(("affect_rules", why_rules))
+
+    def take_notes(self) -> list[tuple[str, str]]:
+        """(kind, detail) events for the session record since the last call."""
+        notes, self._notes = self._notes, []
+        return notes
+
+    def baseline_hr(self) -> float | None:
+        b = self.baseline
+        return None if b is None or math.isnan(b.hr_bpm) else b.hr_bpm

@@ -1,0 +1,198 @@
+"""The composition root's hardware: every part built from the config, by its configured type.
+
+Each I2C part is looked up in a closed registry keyed by `hardware.<part>.type`, where the real
+driver and the register-level emulator that stands in for it sit side by side: with
+`hardware.emulated: true` the same driver code talks to the emulator on an emulated bus. The
+service, the demo, `attune hw check` and the hardware-in-the-loop suite all open their parts
+here, so there is one place where a config turns into hardware.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from appliance.clock import Clock
+from appliance.config import Config
+from appliance.session.sensors import Sensors
+from drivers.ads1115 import Ads1115
+from drivers.audio import AudioSink, PyAudioSink, WavSink
+from drivers.grove_gsr import GroveGsrSource
+from drivers.max30102 import Max30102
+from drivers.sources import GsrSource, PpgSource, SensorNotFound
+
+if TYPE_CHECKING:
+    import gpiozero
+
+    from appliance.simulate.listener import VirtualListener
+    from drivers.ble_hr import BleHeartRateSource
+
+log = logging.getLogger(__name__)
+
+I2C_REMEDY = "enable I2C with 'sudo raspi-config nonint do_i2c 0'"
+
+
+@dataclass(frozen=True)
+class I2cPart:
+    """One kind of I2C sensor: how to open its driver on a bus, and its emulator."""
+
+    label: str  # as a technician reads it in `attune hw check`
+    open: Callable[[Any, Config, Clock], Any]  # (bus, config, clock) -> the unopened driver
+    emulator: Callable[[Config, Clock, Any], Any]  # (config, clock, listener) -> I2C device
+
+
+def _max30102(bus: Any, config: Config, clock: Clock) -> Max30102:
+    hw = config.hardware
+    ppg = hw.ppg
+    return Max30102(
+        bus,
+        now=clock.now,
+        address=ppg.address,
+        bus_number=hw.i2c_bus,
+        sample_rate=ppg.sample_rate,
+        pulse_width_us=ppg.pulse_width_us,
+        adc_range_na=ppg.adc_range_na,
+        led_current_ma=ppg.led_current_ma,
+        swap_red_ir=ppg.swap_red_ir,
+    )
+
+
+def _max30102_emulator(config: Config, clock: Clock, listener: Any) -> Any:
+    from drivers.emulated.max30102 import Max30102Emulator
+
+    return Max30102Emulator(clock.now, listener)
+
+
+def _ads1115(bus: Any, config: Config, clock: Clock) -> Ads1115:
+    hw = config.hardware
+    gsr = hw.gsr
+    return Ads1115(
+        bus,
+        address=gsr.address,
+        bus_number=hw.i2c_bus,
+        channel=gsr.channel,
+        full_scale_v=gsr.full_scale_v,
+        data_rate=gsr.data_rate,
+    )
+
+
+def _ads1115_emulator(config: Config, clock: Clock, listener: Any) -> Any:
+    from drivers.emulated.ads1115 import Ads1115Emulator
+
+    gsr = config.hardware.gsr
+    return Ads1115Emulator(
+        clock.now, listener, supply_v=gsr.supply_v, k_ohm=gsr.grove_k_ohm, gsr_channel=gsr.channel
+    )
+
+
+PPG_PARTS: Mapping[str, I2cPart] = MappingProxyType(
+    {"max30102": I2cPart("MAX30102 PPG", _max30102, _max30102_emulator)}
+)
+GSR_PARTS: Mapping[str, I2cPart] = MappingProxyType(
+    {"ads1115": I2cPart("ADS1115 + GSR", _ads1115, _ads1115_emulator)}
+)
+
+
+def ppg_part(config: Config) -> I2cPart:
+    return PPG_PARTS[config.hardware.ppg.type]
+
+
+def gsr_part(config: Config) -> I2cPart:
+    return GSR_PARTS[config.hardware.gsr.type]
+
+
+def open_bus(config: Config, clock: Clock, listener: VirtualListener | None = None) -> Any:
+    """The I2C bus: smbus2 on a device; in emulated mode an emulated bus carrying each enabled
+    part's emulator at its configured address, fed by `listener` (nothing answers without one)."""
+    hw = config.hardware
+    if hw.emulated:
+        from drivers.emulated.smbus import EmulatedSMBus
+
+        bus = EmulatedSMBus(hw.i2c_bus)
+        if listener is not None:
+            if hw.ppg.enabled:
+                bus.attach(hw.ppg.address, ppg_part(config).emulator(config, clock, listener))
+            if hw.gsr.enabled:
+                bus.attach(hw.gsr.address, gsr_part(config).emulator(config, clock, listener))
+        return bus
+    import smbus2
+
+    return smbus2.SMBus(hw.i2c_bus)
+
+
+def open_ppg(bus: Any, config: Config, clock: Clock) -> PpgSource:
+    """The PPG driver, opened (raises SensorNotFound when the part does not answer)."""
+    driver = ppg_part(config).open(bus, config, clock)
+    driver.open()
+    return driver
+
+
+def open_gsr(bus: Any, config: Config, clock: Clock) -> GsrSource:
+    """The GSR source over its ADC, opened (raises SensorNotFound likewise)."""
+    gsr = config.hardware.gsr
+    adc = gsr_part(config).open(bus, config, clock)
+    adc.open()
+    return GroveGsrSource(
+        adc, now=clock.now, supply_v=gsr.supply_v, k_ohm=gsr.grove_k_ohm, poll_hz=gsr.poll_hz
+    )
+
+
+def open_sensors(config: Config, clock: Clock, listener: VirtualListener | None) -> Sensors:
+    """A session's I2C sensors; each absent one is named in `problems`, never raised."""
+    hw = config.hardware
+    sensors = Sensors()
+    wanted = [n for n in ("ppg", "gsr") if getattr(hw, n).enabled]
+    if not wanted:
+        return sensors
+    try:
+        bus = open_bus(config, clock, listener)
+    except OSError as exc:
+        for name in wanted:
+            sensors.problems[name] = f"I2C bus {hw.i2c_bus} cannot be opened ({exc}); {I2C_REMEDY}"
+        return sensors
+    sensors.i2c = bus
+    for name, opener in (("ppg", open_ppg), ("gsr", open_gsr)):
+        if name in wanted:
+            try:
+                setattr(sensors, name, opener(bus, config, clock))
+            except SensorNotFound as exc:
+                sensors.problems[name] = str(exc)
+    for name, problem in sensors.problems.items():
+        log.warning("%s unavailable: %s", name, problem)
+    return sensors
+
+
+def open_wearable(config: Config, clock: Clock) -> BleHeartRateSource | None:
+    """Start the BLE heart-rate source for the configured straps (it reconnects by itself)."""
+    ble = config.hardware.ble_hr
+    if not ble.enabled:
+        return None
+    from drivers.ble_hr import BleHeartRateSource
+
+    source = BleHeartRateSource(ble.addresses, now=clock.now, adapter=ble.adapter)
+    source.start_in_thread()
+    return source
+
+
+def open_sink(config: Config, wav_path: Path | None = None) -> AudioSink:
+    """The audio output: `audio.output` (or a WAV file at `wav_path` whatever it says)."""
+    audio = config.audio
+    if audio.output == "wav" or wav_path is not None:
+        path = wav_path or Path(config.device.state_dir) / "session.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return WavSink(path, sample_rate=audio.sample_rate)
+    device = None if audio.device == "default" else audio.device
+    return PyAudioSink(device=device, sample_rate=audio.sample_rate, buffer_s=audio.buffer_s)
+
+
+def open_pin_factory(config: Config, clock: Clock | None = None) -> gpiozero.Factory:
+    """gpiozero's pin factory named by `hardware.gpio.pin_factory` (mock: on `clock`'s time)."""
+    from drivers.gpio import make_pin_factory
+
+    return make_pin_factory(
+        config.hardware.gpio.pin_factory, clock=clock.now if clock is not None else None
+    )
