@@ -13,15 +13,12 @@ import numpy as np
 import pytest
 import smbus2
 
+from appliance import parts
 from appliance.clock import MonotonicClock
 from appliance.config import Config
 from appliance.hwcheck.checks import run_checks
 from appliance.hwcheck.probes import FAIL, chime_frames, format_table
-from drivers.ads1115 import Ads1115
-from drivers.audio import PyAudioSink
-from drivers.ble_hr import BleHeartRateSource
-from drivers.gpio import make_button, make_led, make_pin_factory
-from drivers.grove_gsr import GroveGsrSource
+from drivers.gpio import make_button, make_led
 from drivers.max30102 import PART_ID, Max30102
 
 STREAM_S = 10.0
@@ -39,31 +36,25 @@ def gsr_resistors_kohm() -> list[float]:
     return [float(v) for v in text.split(",") if v.strip()]
 
 
+# Every part is opened through the wiring root, exactly as the service opens it.
+CLOCK = MonotonicClock()
+
+
 @pytest.fixture
 def bus(hil_config: Config) -> Iterator[smbus2.SMBus]:
-    with smbus2.SMBus(hil_config.hardware.i2c_bus) as bus:
+    with parts.open_bus(hil_config, CLOCK) as bus:
         yield bus
 
 
 @pytest.fixture
 def pin_factory(hil_config: Config):
-    factory = make_pin_factory(hil_config.hardware.gpio.pin_factory)
+    factory = parts.open_pin_factory(hil_config)
     yield factory
     factory.close()
 
 
 def make_ppg(bus: smbus2.SMBus, config: Config) -> Max30102:
-    ppg = config.hardware.ppg
-    return Max30102(
-        bus,
-        now=time.monotonic,
-        address=ppg.address,
-        bus_number=config.hardware.i2c_bus,
-        sample_rate=ppg.sample_rate,
-        pulse_width_us=ppg.pulse_width_us,
-        adc_range_na=ppg.adc_range_na,
-        led_current_ma=ppg.led_current_ma,
-    )
+    return parts.ppg_part(config).open(bus, config, CLOCK)
 
 
 def test_max30102_part_id(bus: smbus2.SMBus, hil_config: Config) -> None:
@@ -90,19 +81,9 @@ def test_fifo_streams_at_the_configured_rate_without_overflow(
 
 @pytest.mark.parametrize("kohm", gsr_resistors_kohm())
 def test_gsr_reads_a_known_resistor(operator, hil_config: Config, kohm: float) -> None:
-    gsr = hil_config.hardware.gsr
     operator.wait_for_enter(f"clip a {kohm:g} kΩ resistor across the GSR electrodes")
-    with smbus2.SMBus(hil_config.hardware.i2c_bus) as bus:
-        adc = Ads1115(
-            bus,
-            address=gsr.address,
-            channel=gsr.channel,
-            full_scale_v=gsr.full_scale_v,
-            data_rate=gsr.data_rate,
-        )
-        source = GroveGsrSource(
-            adc, now=time.monotonic, supply_v=gsr.supply_v, k_ohm=gsr.grove_k_ohm, poll_hz=10
-        )
+    with parts.open_bus(hil_config, CLOCK) as bus:
+        source = parts.open_gsr(bus, hil_config, CLOCK)
         readings = []
         end = time.monotonic() + GSR_AVERAGE_S
         while time.monotonic() < end:
@@ -138,10 +119,8 @@ def test_led_lights_and_dims(operator, pin_factory, hil_config: Config) -> None:
 
 
 def test_speaker_plays_the_test_chime(operator, hil_config: Config) -> None:
-    audio = hil_config.audio
-    device = None if audio.device == "default" else audio.device
-    with PyAudioSink(device=device, sample_rate=audio.sample_rate) as sink:
-        sink.write(chime_frames(sink.sample_rate, audio.max_level_dbfs))
+    with parts.open_sink(hil_config) as sink:
+        sink.write(chime_frames(sink.sample_rate, hil_config.audio.max_level_dbfs))
     assert sink.underruns == 0
     assert operator.confirm("did you hear three rising notes?")
 
@@ -151,8 +130,8 @@ def test_strap_sends_heart_rate(operator, hil_config: Config) -> None:
     if not ble.enabled or not ble.addresses:
         pytest.skip("no strap configured (hardware.ble_hr)")
     operator.say("put the heart-rate strap on (wet electrodes)")
-    source = BleHeartRateSource(list(ble.addresses), now=time.monotonic, adapter=ble.adapter)
-    source.start_in_thread()
+    source = parts.open_wearable(hil_config, CLOCK)
+    assert source is not None
     try:
         samples = []
         end = time.monotonic() + STRAP_WAIT_S
@@ -166,5 +145,5 @@ def test_strap_sends_heart_rate(operator, hil_config: Config) -> None:
 
 
 def test_hw_check_passes(hil_config: Config) -> None:
-    results = run_checks(hil_config, clock=MonotonicClock())
+    results = run_checks(hil_config, clock=CLOCK)
     assert not [r for r in results if r.status == FAIL], format_table(results)
