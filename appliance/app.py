@@ -117,6 +117,11 @@ class Appliance:
         self.renderer.prepare(decision.recipe, decision.duration_s + RENDER_MARGIN_S)
         return True
 
+    def warm_up(self) -> None:
+        """Load what a session would otherwise load at its start (the affect model), so a
+        button press is followed by music without that wait. Safe on any thread."""
+        self.estimators.load()
+
     def make_sink(self, wav_path: Path | None = None) -> AudioSink:
         return parts.open_sink(self.config, wav_path)
 

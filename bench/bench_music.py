@@ -196,15 +196,19 @@ def run_session(seconds: float, speed: float, segment_s: float, sample_rate: int
     total = round(seconds * sample_rate)
     index, late, written = 1, 0, 0
     pending = pool.submit(render, index)
+    counted = False
     while written < total:
+        # As the session's loop: a render not done by its segment's start is late, and the loop
+        # goes on writing (the previous segment's margin plays) until it is; it never waits.
         if pending is not None and written >= index * segment_s * sample_rate:
-            if not pending.done():
-                late += 1
-                pending.result()
-            mixer.queue(pending.result())
-            index += 1
-            more = index * segment_s < seconds
-            pending = pool.submit(render, index) if more else None
+            if pending.done():
+                mixer.queue(pending.result())
+                index += 1
+                more = index * segment_s < seconds
+                pending = pool.submit(render, index) if more else None
+                counted = False
+            elif not counted:
+                late, counted = late + 1, True
         sink.write(mixer.pull(block))  # blocks while the ring is full: the device's pace
         written += block
     mixer.fade_out(STOP_FADE_S)

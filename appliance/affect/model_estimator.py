@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from pathlib import Path
 
 from appliance.affect.baseline import Baseline
@@ -38,14 +39,15 @@ class ModelEstimator:
             self._context.push(w)
         self.drift = DriftMonitor(FEATURE_NAMES)
         self.drift_status = DriftStatus(False, 0, None, 0.0, 0.0)
-        self._warned_drift = False
+        self._warned: set[str] = set()  # inputs already named in a drift warning
 
     def estimate(self, features: WindowFeatures) -> AffectEstimate:
         x = self._context.push(features)
         p = float(self.model.predict(x)[0])
         self.drift_status = self.drift.update(self.model.standardise(x))
-        if self.drift_status.drifting and not self._warned_drift:
-            self._warned_drift = True
+        worst = self.drift_status.worst_feature
+        if self.drift_status.drifting and worst is not None and worst not in self._warned:
+            self._warned.add(worst)  # once per input and session, not every window
             log.warning(
                 "model inputs have left the training distribution (%s at %.1f SD)",
                 self.drift_status.worst_feature,
@@ -88,9 +90,14 @@ class EstimatorSource:
         self.model_path = model_path
         self._model: AffectModel | None = None
         self._why_not: str | None = None
+        self._lock = threading.Lock()  # the service warms it up while a session may start
 
     def load(self) -> AffectModel | None:
         """The model, loaded on the first call; None (with `why_not` set) when it cannot be."""
+        with self._lock:
+            return self._load()
+
+    def _load(self) -> AffectModel | None:
         if self._model is None and self._why_not is None:
             try:
                 self._model = AffectModel(self.model_path)

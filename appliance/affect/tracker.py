@@ -26,7 +26,6 @@ class AffectTracker:
         self.baseline_arousal: float | None = None  # absolute guess over the calibration
         self.estimator: Estimator | None = None
         self.latest: AffectEstimate | None = None  # the latest usable estimate
-        self.first: AffectEstimate | None = None  # the first usable estimate
         self.drift_flagged = False
         self._calibration: list[WindowFeatures] = []
         self._notes: list[tuple[str, str]] = []
@@ -51,8 +50,6 @@ class AffectTracker:
                 self._notes.append(("model_drift", json.dumps(report, default=str)))
         if estimate.usable:
             self.latest = estimate
-            if self.first is None:
-                self.first = estimate
         return estimate
 
     def _begin(self) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from appliance.vocabulary import USABLE_QUALITY
 
 NAME = "signals"
-HELP = "analyse a recording's physiology (beats, HRV, breathing, EDA, quality)"
+HELP = "analyse a recording's physiology (beats, pulse-rate variability, breathing, EDA, quality)"
 
 COLUMNS = (
     ("t_end", "end_s", "{:7.0f}"),

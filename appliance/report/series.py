@@ -11,11 +11,17 @@ from typing import Any
 
 import numpy as np
 
+from appliance.signals.outcome import (
+    END_SPAN_S,
+    START_SPAN_S,
+    Change,
+    arousal_change,
+    heart_rate_change,
+)
 from appliance.vocabulary import USABLE_QUALITY  # poorer windows are drawn as gaps
 
 GAP_S = 30.0  # no window for longer than this: draw a gap, not a line across it
 DEFAULT_CALIBRATION_S = 180.0  # when no decision is labelled 'calibration'
-END_SPAN_S = 120.0  # "the end": the last two minutes of physiology
 
 
 @dataclass(frozen=True)
@@ -32,20 +38,6 @@ class PhaseSpan:
     start_s: float
     end_s: float
     phase: str
-
-
-@dataclass(frozen=True)
-class Change:
-    """A measure's median over calibration and over the end of the session (None: no data)."""
-
-    start: float | None
-    end: float | None
-
-    @property
-    def delta(self) -> float | None:
-        if self.start is None or self.end is None:
-            return None
-        return self.end - self.start
 
 
 def column(physiology: Sequence[dict[str, Any]], name: str) -> np.ndarray:
@@ -98,33 +90,39 @@ def calibration_window(segs: Sequence[Segment]) -> tuple[float, float]:
     return min(s.start_s for s in calibration), max(s.end_s for s in calibration)
 
 
-def change(
-    t_s: np.ndarray, values: np.ndarray, quality: np.ndarray, calibration: tuple[float, float]
-) -> Change:
-    """Median of trusted values during calibration vs during the last END_SPAN_S of data."""
-    good = trusted(values, quality)
-    ok = np.isfinite(good)
-    if not ok.any():
-        return Change(None, None)
-    in_calibration = ok & (t_s >= calibration[0]) & (t_s <= calibration[1])
-    t_last = float(t_s[ok].max())
-    at_end = ok & (t_s > calibration[1]) & (t_s >= t_last - END_SPAN_S)
-    start = float(np.median(good[in_calibration])) if in_calibration.any() else None
-    end = float(np.median(good[at_end])) if at_end.any() else None
-    return Change(start, end)
+def changes(
+    physiology: Sequence[dict[str, Any]], calibration: tuple[float, float]
+) -> tuple[Change, Change]:
+    """(heart rate, arousal) change of a stored session, by the one definition (outcome.py)."""
+    t_s = column(physiology, "t_s")
+    hr = heart_rate_change(
+        t_s, column(physiology, "hr_bpm"), column(physiology, "ppg_quality"), calibration
+    )
+    arousal = arousal_change(
+        t_s, column(physiology, "arousal"), column(physiology, "quality"), calibration[1]
+    )
+    return hr, arousal
 
 
-def _describe(name: str, c: Change, fmt: str, unit: str) -> str:
+def _describe(name: str, c: Change, fmt: str, unit: str, missing: str) -> str:
     if c.start is None or c.end is None:
-        return f"{name}: not enough good-quality data"
+        return f"{name}: {missing}"
     sign = "+" if c.delta >= 0 else "−"  # type: ignore[operator]
     delta = format(abs(c.delta), fmt)  # type: ignore[arg-type]
-    return f"{name} {c.start:{fmt}} → {c.end:{fmt}}{unit} ({sign}{delta})"
+    return f"{name} {c.start:{fmt}} → {c.end:{fmt}}{unit} ({sign}{delta}, quality {c.quality:.1f})"
 
 
 def summary_line(hr: Change, arousal: Change) -> str:
-    """E.g. 'Heart rate 84 → 71 bpm (−13) · Arousal 0.66 → 0.31 (−0.35), calibration vs end'."""
+    """E.g. 'Heart rate 84 → 71 bpm (−13, quality 0.9) · Arousal 0.66 → 0.31 (−0.35, …)'."""
     return (
-        f"{_describe('Heart rate', hr, '.0f', ' bpm')}   ·   "
-        f"{_describe('Arousal', arousal, '.2f', '')}   (calibration vs last 2 min)"
+        f"{_describe('Heart rate', hr, '.0f', ' bpm', 'no usable pulse signal')}   ·   "
+        f"{_describe('Arousal', arousal, '.2f', '', 'no usable estimate')}"
+    )
+
+
+def span_note() -> str:
+    """What the headline's start and end are, for the line under it."""
+    return (
+        f"Heart rate: calibration vs last {END_SPAN_S / 60:.0f} min.  Arousal: first "
+        f"{START_SPAN_S / 60:.0f} min after calibration vs last {END_SPAN_S / 60:.0f} min."
     )

@@ -104,14 +104,9 @@ def _draw(
     t_s = series.column(physiology, "t_s")
     end_s = max([session.duration_s or 0.0, *(s.end_s for s in segs), *t_s.tolist(), 60.0])
 
-    hr = series.column(physiology, "hr_bpm")
-    arousal = series.column(physiology, "arousal")
     calibration = series.calibration_window(segs)
     if physiology:
-        summary = series.summary_line(
-            series.change(t_s, hr, series.column(physiology, "ppg_quality"), calibration),
-            series.change(t_s, arousal, series.column(physiology, "quality"), calibration),
-        )
+        summary = series.summary_line(*series.changes(physiology, calibration))
     else:
         summary = f"{NO_PHYSIOLOGY} in this session: music decisions only."
     who_what, when = _title(session, end_s)
@@ -123,7 +118,7 @@ def _draw(
     figure.text(
         0.1, 0.02,
         "Faded line: poor signal quality, not reliable.   Grey vertical lines: music segment "
-        "changes.   Red vertical lines: alerts.",
+        "changes.   Red vertical lines: alerts.\n" + series.span_note(),
         fontsize=12, color="dimgray",
     )  # fmt: skip
 

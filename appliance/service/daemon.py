@@ -22,7 +22,7 @@ from appliance.app import Appliance
 from appliance.clock import Clock
 from appliance.listeners import ListenerProfile, choose_listener
 from appliance.service.controls import ButtonActions, Controls
-from appliance.service.health import HealthRegistry, Level
+from appliance.service.health import Level
 from appliance.service.monitor import HealthMonitor, status_line
 from appliance.service.prompts import Prompts
 from appliance.service.sdnotify import Notifier
@@ -50,6 +50,7 @@ class Service:
         open_sink: Callable[[], AudioSink],
         notifier: Notifier,
         prompts: Prompts,
+        monitor: HealthMonitor,
         profiles: list[ListenerProfile],
         power_off: Callable[[], bool],
         wearable=None,
@@ -63,14 +64,8 @@ class Service:
         self.prompts = prompts
         self.profiles = profiles
         self.wearable = wearable
-        self.health = HealthRegistry()
-        hardware = appliance.config.hardware
-        self.monitor = HealthMonitor(
-            self.health,
-            enabled=lambda name: getattr(hardware, name).enabled,
-            open_sensors=appliance.open_sensors,
-            wearable=wearable,
-        )
+        self.monitor = monitor
+        self.health = monitor.health
         self.state = State.BOOTING
         self.running: Running | None = None
         self.last_result: SessionResult | None = None
@@ -114,8 +109,12 @@ class Service:
         self._ready = True
         self.notifier.ready(self.status_line())
         log.info("ready: %s", self.status_line())
-        threading.Thread(target=self.prompts.warm, name="prompts", daemon=True).start()
+        threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         self._prepare_next()
+
+    def _warm_up(self) -> None:
+        self.prompts.warm()
+        self.appliance.warm_up()
 
     def _try_audio(self) -> None:
         self._audio_try_at = self.clock.now()
@@ -367,10 +366,7 @@ class Service:
     # -- what staff and systemd see ---------------------------------------------------------------
     def _show_sensor_state(self) -> None:
         lost = self.running is not None and bool(self.health.lost_sensors())
-        if lost:
-            self.controls.leds.show("sensor_lost")
-        else:
-            self.controls.leds.clear("sensor_lost")
+        (self.controls.leds.show if lost else self.controls.leds.clear)("sensor_lost")
 
     def _refresh_health(self) -> None:
         running = self.running

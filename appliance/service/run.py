@@ -13,6 +13,8 @@ from appliance.listeners import load_listeners
 from appliance.parts import open_pin_factory
 from appliance.service.controls import ButtonActions, Controls
 from appliance.service.daemon import Service
+from appliance.service.health import HealthRegistry
+from appliance.service.monitor import HealthMonitor
 from appliance.service.prompts import Prompts
 from appliance.service.sdnotify import Notifier
 from appliance.service.shutdown import power_off as logind_power_off
@@ -66,6 +68,13 @@ def make_service(
         duck_db=p.duck_db,
         sample_rate=config.audio.sample_rate,
     )
+    wearable = appliance.open_wearable()
+    monitor = HealthMonitor(
+        HealthRegistry(),
+        enabled=lambda name: getattr(hw, name).enabled,
+        open_sensors=appliance.open_sensors,
+        wearable=wearable,
+    )
     return Service(
         appliance,
         controls=controls,
@@ -74,7 +83,8 @@ def make_service(
         prompts=prompts,
         profiles=profiles,
         power_off=power_off,
-        wearable=appliance.open_wearable(),
+        monitor=monitor,
+        wearable=wearable,
         second_button=second,
         clock=ui_clock,
     )

@@ -26,7 +26,7 @@ from appliance.session.seams import Renderer, Rendering, Sequencer, SessionLog, 
 from appliance.session.segments import SegmentRenderer
 from appliance.session.sensors import Sensors
 from appliance.session.status import SessionResult, SessionStatus
-from appliance.session.summary import session_summary
+from appliance.session.summary import Trace, session_summary
 from appliance.signals.features import WindowFeatures
 from appliance.signals.stream import PhysiologyStream
 from drivers.audio import AudioSink
@@ -97,6 +97,7 @@ class Session:
         self._sensor_lost = self._segment_sensor_lost = False
         self._stop_fade_s = STOP_FADE_S
         self._features: WindowFeatures | None = None
+        self._trace = Trace()  # every window, for the summary's start and end
         self.segments = SegmentRenderer(renderer, mixer, sink.sample_rate, rendering)
 
     # -- controls (from the button, SIGTERM, staff) ------------------------------------------
@@ -266,6 +267,7 @@ class Session:
         for kind, detail in self.affect.take_notes():
             self.store.add_event(sid, elapsed, kind, detail)
         self.store.add_physiology(sid, elapsed, features, estimate)
+        self._trace.add(elapsed, features, estimate)
         st = self.status
         st.hr_bpm, st.scl_us, st.quality = features.hr_bpm, features.scl_us, features.quality
         st.arousal = estimate.arousal if estimate else math.nan
@@ -315,7 +317,8 @@ class Session:
             missing=self.sensors.missing(),
             cancelled=self._cancelled,
             affect=self.affect,
-            last_window=self._features,
+            trace=self._trace,
+            calibration_s=self.plan.calibration_s,
         )
 
 

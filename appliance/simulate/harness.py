@@ -1,10 +1,12 @@
 """Accelerated sessions with virtual listeners, through the device's own session loop.
 
 One simulated session is a real `Session`: sensors (fast feeds of the listener's beats and skin
-conductance), PhysiologyStream, the rule estimator, the sequencer with its safety guard, the
-store (in memory), on a simulated clock. Only audio is skipped. Listeners are grouped onto
-"devices" of DEVICE_SIZE, whose store they share (the bandit's population prior), and each
-device plays its listeners' sessions round-robin, as a care home's box would.
+conductance), PhysiologyStream, the device's own estimator (the shipped model, the rules as its
+fallback), the sequencer with its safety guard, the store (in memory), on a simulated clock.
+Only audio is skipped. Listeners are grouped onto "devices" of DEVICE_SIZE, whose store they
+share (the bandit's population prior), and each device plays its listeners' sessions
+round-robin, as a care home's box would. Each session also records how its arousal estimate
+followed the listener's hidden truth.
 """
 
 from __future__ import annotations
@@ -41,13 +43,13 @@ from appliance.simulate.feeds import (
     SilentRenderer,
     SimulatedLibrary,
 )
+from appliance.simulate.tracking import CALIBRATION_S, Tracking, tracking
 from appliance.store.bandit_state import LearningStore
 from appliance.store.db import MEMORY, Store
 from appliance.vocabulary import USABLE_QUALITY
 
 Factory = Callable[[int, int, int], Any]
 DEVICE_SIZE = 5
-CALIBRATION_S = 180.0
 SEGMENT_S = 120.0
 SIM_TICK_S = 5.0  # the session loop ticks this often: the listener feeds are read this often
 SIM_UPDATE_S = 10.0  # physiology windows (60 s) re-analysed this often (the device: 5 s)
@@ -66,6 +68,7 @@ class SessionRecord:
     violations: list[str] = field(default_factory=list)
     alerts: int = 0
     decisions: int = 0
+    tracking: Tracking | None = None  # how the session's estimate followed the hidden truth
 
 
 def load_factory(spec: str | None) -> Factory:
@@ -131,10 +134,13 @@ def simulate_session(
     plan = SessionPlan(lid, profile.goal, sequencer.session_s, CALIBRATION_S, tick_s=SIM_TICK_S)
     a0 = float(model.true_arousal(0.0))
     arousal: list[float] = []
+    seen: list[tuple[float, float, float]] = []  # elapsed, estimate, truth
 
     def on_status(status: SessionStatus) -> None:
+        truth = float(model.true_arousal(clock.now()))
+        seen.append((status.elapsed_s, status.arousal, truth))
         if status.elapsed_s >= CALIBRATION_S:
-            arousal.append(float(model.true_arousal(clock.now())))
+            arousal.append(truth)
 
     run = Session(
         plan=plan,
@@ -165,6 +171,7 @@ def simulate_session(
         violations=found,
         alerts=sum(e["kind"] == "staff_alert" for e in events),
         decisions=len(decisions),
+        tracking=tracking(result.summary, *np.array(seen, dtype=float).reshape(-1, 3).T),
     )
 
 

@@ -17,10 +17,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from appliance.simulate.harness import DEVICE_SIZE, SessionRecord, probe_listener, run_device
+from appliance.simulate.harness import (
+    DEVICE_SIZE,
+    SessionRecord,
+    probe_listener,
+    run_device,
+)
+from appliance.simulate.tracking import Tracking
 
 POLICY_NAMES = ("adaptive", "rules", "fixed", "random")
 LATE_SESSIONS = 3  # "by session K": the mean over the last three sessions, one is too noisy
+CLEAR_CHANGE = 0.1  # a true session change this large has a sign worth getting right
 
 
 @dataclass
@@ -35,6 +42,7 @@ class Summary:
     alerts: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
     oracle_best: float = math.nan
+    tracking: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def improvement(self, policy: str, over: str) -> float:
         """Relative gain in late arousal reduction of `policy` over `over`."""
@@ -56,6 +64,9 @@ class Summary:
             "safety_violations": self.violations,
             "staff_alerts": self.alerts,
             "oracle_best_fixed_reduction": round(self.oracle_best, 4),
+            "estimate_vs_truth": {
+                p: {k: round(v, 4) for k, v in t.items()} for p, t in self.tracking.items()
+            },
         }
         if "adaptive" in self.late_reduction:
             out["adaptive_improvement"] = {
@@ -117,7 +128,31 @@ def summarise(
         s.violations[policy] = sum(len(r.violations) for r in mine)
         s.alerts[policy] = sum(r.alerts for r in mine)
         s.examples[policy] = [v for r in mine for v in r.violations][:5]
+        s.tracking[policy] = tracking_figures([r.tracking for r in mine if r.tracking])
     return s
+
+
+def tracking_figures(sessions: Sequence[Tracking]) -> dict[str, float]:
+    """How the estimate followed the hidden truth over these sessions: the share whose estimated
+    change has the true change's sign (among those where the truth moved by more than
+    CLEAR_CHANGE), the median within-session rank correlation, and the entry estimate against
+    the true entry (correlation across sessions, mean absolute error)."""
+    if not sessions:
+        return {}
+    clear = [t for t in sessions if abs(t.true_change) > CLEAR_CHANGE]
+    agree = [np.sign(t.estimated_change) == np.sign(t.true_change) for t in clear]
+    entry_est = np.array([t.estimated_entry for t in sessions])
+    entry_true = np.array([t.true_entry for t in sessions])
+    spread = len(sessions) > 2 and np.std(entry_est) > 0 and np.std(entry_true) > 0
+    entry_r = float(np.corrcoef(entry_est, entry_true)[0, 1]) if spread else math.nan
+    return {
+        "sessions": float(len(sessions)),
+        "clear_changes": float(len(clear)),
+        "sign_agreement": float(np.mean(agree)) if agree else math.nan,
+        "rank_correlation": float(np.nanmedian([t.rank_correlation for t in sessions])),
+        "entry_correlation": entry_r,
+        "entry_error": float(np.mean(np.abs(entry_est - entry_true))),
+    }
 
 
 def report_lines(s: Summary) -> list[str]:
@@ -139,4 +174,16 @@ def report_lines(s: Summary) -> list[str]:
             if other != "adaptive":
                 gain = s.improvement("adaptive", other)
                 lines.append(f"adaptive vs {other}: {gain:+.1%} arousal reduction (late sessions)")
+    lines += [
+        "the arousal estimate against the listeners' hidden truth:",
+        f"{'policy':<10} {'sign of change':>15} {'rank corr.':>11} {'entry corr.':>12} "
+        f"{'entry error':>12}",
+    ]
+    for p, t in s.tracking.items():
+        if t:
+            sign = f"{t['sign_agreement']:.0%} of {t['clear_changes']:.0f}"
+            lines.append(
+                f"{p:<10} {sign:>15} {t['rank_correlation']:>11.2f} "
+                f"{t['entry_correlation']:>12.2f} {t['entry_error']:>12.3f}"
+            )
     return lines

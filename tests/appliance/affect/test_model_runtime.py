@@ -145,3 +145,23 @@ def test_arousal_mapping_puts_model_thresholds_on_shared_cut_offs():
 def test_model_path_is_the_repository_models_folder():
     assert DEFAULT_MODEL_PATH.parent.name == "models"
     assert (Path(__file__).resolve().parents[3] / "models" / "affect.tflite") == DEFAULT_MODEL_PATH
+
+
+def test_drift_is_logged_once_per_input_and_session_not_every_window(caplog):
+    calibration = [_window(float(t)) for t in range(20, 180, 5)]
+    est, _ = make_estimator(calibration)
+    with caplog.at_level(logging.WARNING, logger="appliance.affect.model_estimator"):
+        # A racing spell, then a very calm one: different inputs lead the drift in turn.
+        windows = [
+            est.estimate(
+                _window(float(t), hr=150.0, scl=12.0)
+                if t < 700
+                else _window(float(t), hr=60.0, scl=0.5)
+            )
+            for t in range(180, 1380, 5)
+        ]
+    named = [r.getMessage().split("(")[1].split(" at ")[0] for r in caplog.records]
+    drifting = sum(w.features["drift"] == 1.0 for w in windows)
+    assert drifting > 20  # drift held for many windows…
+    assert len(named) >= 2  # …each input that led it is named…
+    assert len(named) == len(set(named)) < drifting  # …once

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from appliance.report import series
 
@@ -33,20 +34,36 @@ def test_with_gaps_breaks_lines_across_missing_windows() -> None:
     assert np.array_equal(y_out[~np.isnan(y_out)], y)
 
 
-def test_change_uses_only_good_windows_in_calibration_and_at_the_end() -> None:
+def _rows(t, hr, ppg_quality, arousal, quality) -> list[dict]:
+    return [
+        {"t_s": a, "hr_bpm": b, "ppg_quality": c, "arousal": d, "quality": e}
+        for a, b, c, d, e in zip(t, hr, ppg_quality, arousal, quality, strict=True)
+    ]
+
+
+def test_changes_use_only_good_windows_and_arousal_starts_after_calibration() -> None:
     t = np.arange(0.0, 1200.0, 60.0)
     hr = np.where(t < 180, 80.0, 70.0)
     hr[1] = 200.0  # an artefact…
-    quality = np.full(t.size, 0.9)
-    quality[1] = 0.1  # …in a poor window: ignored
-    c = series.change(t, hr, quality, series.calibration_window([]))
-    assert (c.start, c.end, c.delta) == (80.0, 70.0, -10.0)
+    ppg_quality = np.full(t.size, 0.9)
+    ppg_quality[1] = 0.1  # …in a poor window: ignored
+    arousal = np.where(t < 180, np.nan, np.where(t < 600, 0.6, 0.3))  # none in calibration
+    rows = _rows(t, hr, ppg_quality, arousal, np.full(t.size, 0.8))
+    hr_change, arousal_change = series.changes(rows, series.calibration_window([]))
+    assert (hr_change.start, hr_change.end, hr_change.delta) == (80.0, 70.0, -10.0)
+    assert hr_change.quality == pytest.approx(0.9)
+    assert (arousal_change.start, arousal_change.end) == (0.6, 0.3)
+    assert arousal_change.quality == pytest.approx(0.8)
+    line = series.summary_line(hr_change, arousal_change)
+    assert "Heart rate 80 → 70 bpm (−10, quality 0.9)" in line
+    assert "Arousal 0.60 → 0.30 (−0.30, quality 0.8)" in line
 
 
-def test_change_without_good_data_says_so() -> None:
+def test_changes_without_good_data_say_what_is_missing() -> None:
     t = np.arange(0.0, 600.0, 60.0)
-    c = series.change(t, np.full(t.size, 75.0), np.zeros(t.size), (0.0, 180.0))
-    assert c.delta is None
-    line = series.summary_line(c, series.Change(0.6, 0.3))
-    assert "Heart rate: not enough good-quality data" in line
-    assert "Arousal 0.60 → 0.30 (−0.30)" in line
+    rows = _rows(t, np.full(t.size, 75.0), np.zeros(t.size), np.full(t.size, 0.5), np.zeros(t.size))
+    hr_change, arousal_change = series.changes(rows, (0.0, 180.0))
+    assert hr_change.delta is None and arousal_change.delta is None
+    line = series.summary_line(hr_change, arousal_change)
+    assert "Heart rate: no usable pulse signal" in line
+    assert "Arousal: no usable estimate" in line

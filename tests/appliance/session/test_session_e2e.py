@@ -14,6 +14,7 @@ import pytest
 from appliance.app import build
 from appliance.clock import SimulatedClock
 from appliance.config import load_config
+from appliance.report import series
 from appliance.simulate.listener import demo_listener
 
 CONFIG = """\
@@ -80,6 +81,14 @@ def test_short_session_records_decisions_physiology_and_audio(tmp_path: Path) ->
     truth = demo_listener(seed=3).traits.baseline_hr_bpm
     assert hrs and abs(np.median(hrs) - truth) < 25  # the pipeline sees the listener's heart
     assert any(p["arousal"] is not None for p in physiology)
+    # The summary, the report and the CLI read one definition of the change: same numbers.
+    hr, arousal = series.changes(physiology, (0.0, 120.0))
+    assert row.summary["arousal_start"] == pytest.approx(arousal.start, abs=5e-4)
+    assert row.summary["arousal_end"] == pytest.approx(arousal.end, abs=5e-4)
+    assert row.summary["arousal_quality"] == pytest.approx(arousal.quality, abs=5e-3)
+    assert row.summary["end_hr_bpm"] == pytest.approx(hr.end, abs=0.05)
+    headline = series.summary_line(hr, arousal)  # a clean session always has its figures
+    assert "no usable" not in headline and "Arousal" in headline
 
     audio, rate = _read_wav(wav)
     assert rate == 16000

@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from appliance.cli import main
@@ -182,3 +183,51 @@ def test_a_distress_press_stops_logs_and_quarantines_and_breathing_reaches_the_l
     assert "distress" in events
     assert music_key(Recipe(**playing)) in quarantined
     assert periods and periods[0] is not None and 4 < periods[0] < 10
+
+
+def test_a_session_records_how_its_estimate_followed_the_hidden_truth() -> None:
+
+    listener = VirtualListener(ListenerTraits(seed=2))
+    with Store(MEMORY) as store:
+        record = simulate_session(listener, index=7, session=0, policy="rules", store=store, seed=0)
+        summary = store.session(store.sessions()[0].id).summary
+    t = record.tracking
+    assert t is not None
+    # The estimate's figures are the session summary's own, not recomputed another way.
+    assert t.estimated_change == summary["arousal_change"]
+    assert t.estimated_entry == summary["arousal_start"]
+    assert 0.0 <= t.true_entry <= 1.0 and -1.0 <= t.rank_correlation <= 1.0
+
+
+def test_tracking_compares_the_estimate_with_the_truth_over_the_same_spans() -> None:
+    from appliance.simulate.tracking import CALIBRATION_S, tracking
+
+    t = np.arange(0.0, 1200.0, 10.0)
+    truth = np.where(t < CALIBRATION_S, 0.7, 0.7 - 0.4 * (t - CALIBRATION_S) / 1020.0)
+    falling = np.where(t < CALIBRATION_S, np.nan, truth - 0.1)  # follows it, offset
+    rising = np.where(t < CALIBRATION_S, np.nan, 1.0 - truth)  # moves against it
+    summary = {"arousal_change": -0.3, "arousal_start": 0.6}
+    good = tracking(summary, t, falling, truth)
+    bad = tracking(summary, t, rising, truth)
+    assert good is not None and bad is not None
+    assert good.true_change == pytest.approx(0.3275 - 0.6882, abs=0.005)
+    assert good.true_entry == pytest.approx(0.69, abs=0.02)
+    assert good.rank_correlation == pytest.approx(1.0) and bad.rank_correlation == pytest.approx(
+        -1.0
+    )
+    assert tracking({}, t, falling, truth) is None  # no change in the summary: nothing to compare
+
+
+def test_tracking_figures_count_the_sign_only_where_the_truth_clearly_moved() -> None:
+    from appliance.simulate.runner import tracking_figures
+    from appliance.simulate.tracking import Tracking
+
+    sessions = [
+        Tracking(-0.2, -0.3, 0.6, 0.7, 0.8),  # clear fall, read as a fall
+        Tracking(0.1, -0.3, 0.3, 0.4, -0.5),  # clear fall, read as a rise
+        Tracking(0.1, -0.05, 0.5, 0.5, 0.1),  # too small a change to count
+    ]
+    figures = tracking_figures(sessions)
+    assert figures["clear_changes"] == 2 and figures["sign_agreement"] == 0.5
+    assert figures["rank_correlation"] == pytest.approx(0.1)
+    assert figures["entry_error"] == pytest.approx(0.2 / 3)

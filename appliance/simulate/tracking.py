@@ -1,0 +1,47 @@
+"""How a session's arousal estimate followed the virtual listener's hidden truth."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from appliance.signals.outcome import END_SPAN_S, START_SPAN_S
+
+CALIBRATION_S = 180.0  # the simulated sessions' calibration minutes
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """The estimate against the listener's hidden arousal over one session. The estimate's
+    start, end and change are the session summary's own (one definition, signals/outcome.py);
+    the truth is averaged over the same spans."""
+
+    estimated_change: float
+    true_change: float
+    estimated_entry: float  # the summary's arousal_start
+    true_entry: float  # the hidden arousal over the same first minute after calibration
+    rank_correlation: float  # Spearman, estimate vs truth, every window after calibration
+
+
+def tracking(
+    summary: dict[str, Any], t_s: np.ndarray, estimated: np.ndarray, truth: np.ndarray
+) -> Tracking | None:
+    """None when the session has no arousal change (no usable estimate at its start or end)."""
+    if "arousal_change" not in summary:
+        return None
+    after = t_s >= CALIBRATION_S
+    entry = after & (t_s <= CALIBRATION_S + START_SPAN_S)
+    end = after & (t_s >= t_s.max() - END_SPAN_S)
+    both = after & np.isfinite(estimated)
+    rho = spearmanr(estimated[both], truth[both]).statistic if both.sum() >= 3 else math.nan
+    return Tracking(
+        estimated_change=float(summary["arousal_change"]),
+        true_change=float(truth[end].mean() - truth[entry].mean()),
+        estimated_entry=float(summary["arousal_start"]),
+        true_entry=float(truth[entry].mean()),
+        rank_correlation=float(rho),
+    )
