@@ -170,7 +170,10 @@ class Appliance:
             ppg_fs=float(cfg.hardware.ppg.sample_rate),
         )
         affect = AffectTracker(
-            self.estimators, calibration_s=plan.calibration_s, window_s=stream.window_s
+            self.estimators,
+            calibration_s=plan.calibration_s,
+            window_s=stream.window_s,
+            age_band=profile.age_band if profile is not None else None,
         )
         listener = self.listener
 

@@ -1,4 +1,4 @@
-"""The listener's own calibration baseline, and an absolute arousal guess for iso entry.
+"""The listener's own calibration baseline.
 
 Rule-based arousal compares each window with the same listener's calibration minutes: people
 differ far more from each other than a session moves them (resting HR 50-100 bpm, RMSSD
@@ -23,15 +23,6 @@ RMSSD_SPREAD_FLOOR_SHARE = 0.15  # of the baseline RMSSD (its variability scales
 SCL_SPREAD_FLOOR_US = 0.5
 SCL_SPREAD_FLOOR_SHARE = 0.10
 SCR_SPREAD_FLOOR_PER_MIN = 1.5
-
-# Population norms for the absolute guess: resting adult HR 60-100 bpm (AHA), mean ~72;
-# short-term RMSSD roughly log-normal around 35 ms (Nunan et al. 2010, PACE 33:1407 report
-# 19-75 ms across studies; lower in older people).
-POPULATION_HR_BPM, POPULATION_HR_SD_BPM = 72.0, 10.0
-POPULATION_LN_RMSSD, POPULATION_LN_RMSSD_SD = math.log(35.0), 0.5
-ABSOLUTE_WEIGHTS = {"hr": 0.6, "rmssd": 0.4}
-ABSOLUTE_GAIN = 1.0  # logistic slope per standardised unit
-UNKNOWN_AROUSAL = 0.5
 
 
 @dataclass(frozen=True)
@@ -100,28 +91,3 @@ def _median_spread(values: list[float], floor: float, floor_share: float) -> tup
     median = float(np.median(finite))
     mad = 1.4826 * float(np.median(np.abs(finite - median)))
     return median, max(mad, floor, floor_share * abs(median))
-
-
-def calibration_arousal(windows: list[WindowFeatures]) -> float:
-    """An absolute arousal guess (0..1) from calibration HR and RMSSD against population norms.
-
-    The relative estimator maps the calibration state to ~0.5 by construction, which says
-    nothing about whether the listener arrived calm or agitated; iso entry needs that. HR 72
-    with RMSSD 35 ms gives 0.5; HR 92 (two SDs above the norm) with RMSSD 20 ms gives ~0.8;
-    HR 60 with RMSSD 55 ms ~0.25. Skin conductance is left out: its absolute level depends on
-    skin, electrodes and the GSR module's calibration more than on arousal. Age, fitness and
-    medication (beta blockers) shift these norms, so this is only a starting guess; with no
-    cardiac data it returns 0.5.
-    """
-    base = Baseline.from_windows(windows)
-    z: dict[str, float] = {}
-    if math.isfinite(base.hr_bpm):
-        z["hr"] = (base.hr_bpm - POPULATION_HR_BPM) / POPULATION_HR_SD_BPM
-    if math.isfinite(base.rmssd_ms) and base.rmssd_ms > 0:
-        # Lower HRV = more arousal, hence the sign.
-        z["rmssd"] = -(math.log(base.rmssd_ms) - POPULATION_LN_RMSSD) / POPULATION_LN_RMSSD_SD
-    if not z:
-        return UNKNOWN_AROUSAL
-    total = sum(ABSOLUTE_WEIGHTS[k] for k in z)
-    combined = sum(ABSOLUTE_WEIGHTS[k] * v for k, v in z.items()) / total
-    return 1.0 / (1.0 + math.exp(-ABSOLUTE_GAIN * combined))

@@ -11,19 +11,28 @@ from __future__ import annotations
 import json
 import math
 
-from appliance.affect.baseline import Baseline, calibration_arousal
+from appliance.affect.baseline import Baseline
 from appliance.affect.estimate import AffectEstimate, Estimator
 from appliance.affect.model_estimator import EstimatorSource, ModelEstimator
+from appliance.affect.priors import entry_arousal
 from appliance.signals.features import WindowFeatures
 
 
 class AffectTracker:
-    def __init__(self, source: EstimatorSource, *, calibration_s: float, window_s: float) -> None:
+    def __init__(
+        self,
+        source: EstimatorSource,
+        *,
+        calibration_s: float,
+        window_s: float,
+        age_band: str | None = None,
+    ) -> None:
         self.source = source
+        self.age_band = age_band  # the resting norms the entry estimate is read against
         self.calibration_s = calibration_s
         self.window_s = window_s
         self.baseline: Baseline | None = None
-        self.baseline_arousal: float | None = None  # absolute guess over the calibration
+        self.baseline_arousal: float | None = None  # the entry estimate (priors.py)
         self.estimator: Estimator | None = None
         self.latest: AffectEstimate | None = None  # the latest usable estimate
         self.drift_flagged = False
@@ -54,7 +63,7 @@ class AffectTracker:
 
     def _begin(self) -> None:
         self.baseline = Baseline.from_windows(self._calibration)
-        self.baseline_arousal = calibration_arousal(self._calibration)
+        self.baseline_arousal = entry_arousal(self.baseline, self.age_band)
         self.estimator, why_rules = self.source.estimator(
             self._calibration, window_s=self.window_s, calibration_s=self.calibration_s
         )

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from appliance.affect.priors import AGE_BANDS
 from appliance.config.errors import ConfigError, Problem, did_you_mean
 from appliance.config.validators import BleAddressList, Bool, FilePath, Float, OneOf
 from appliance.config.yamlread import read_yaml_file
@@ -46,6 +47,7 @@ class ListenerProfile:
     breathing_guide: bool = False
     default: bool = False
     schedule: tuple[ScheduleSlot, ...] = ()
+    age_band: str | None = None  # resting norms for the entry estimate; never a birth date
     file: str = ""
 
     @property
@@ -104,6 +106,7 @@ FIELDS: Mapping[str, tuple[Callable[[Any], Any], bool]] = {
     "breathing_guide": (Bool(), False),
     "default": (Bool(), False),
     "schedule": (_schedule, False),
+    "age_band": (OneOf(tuple(AGE_BANDS)), False),
 }
 CONSENT_FIELDS = ("given", "date")
 
@@ -149,6 +152,7 @@ def parse_profile(path: Path) -> tuple[ListenerProfile | None, list[Problem]]:
         breathing_guide=values.get("breathing_guide", False),
         default=values.get("default", False),
         schedule=values.get("schedule", ()),
+        age_band=values.get("age_band"),
         file=file,
     )
     return profile, problems

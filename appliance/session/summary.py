@@ -60,6 +60,8 @@ def session_summary(
         summary["model_drift"] = affect.drift_flagged
     if affect.baseline is not None:
         summary["baseline_hr_bpm"] = round_for_record(affect.baseline.hr_bpm)
+    if affect.baseline_arousal is not None:
+        summary["arousal_entry"] = round(affect.baseline_arousal, 3)  # against resting norms
     t_s, hr, ppg_quality, arousal, quality = trace.columns()
     hr_change = heart_rate_change(t_s, hr, ppg_quality, (0.0, calibration_s))
     if hr_change.end is not None:

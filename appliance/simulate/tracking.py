@@ -22,8 +22,8 @@ class Tracking:
 
     estimated_change: float
     true_change: float
-    estimated_entry: float  # the summary's arousal_start
-    true_entry: float  # the hidden arousal over the same first minute after calibration
+    estimated_entry: float  # the summary's entry estimate (calibration against resting norms)
+    true_entry: float  # the hidden arousal over the calibration minutes the entry reads
     rank_correlation: float  # Spearman, estimate vs truth, every window after calibration
 
 
@@ -41,7 +41,7 @@ def tracking(
     return Tracking(
         estimated_change=float(summary["arousal_change"]),
         true_change=float(truth[end].mean() - truth[entry].mean()),
-        estimated_entry=float(summary["arousal_start"]),
-        true_entry=float(truth[entry].mean()),
+        estimated_entry=float(summary.get("arousal_entry", math.nan)),
+        true_entry=float(truth[~after].mean()) if (~after).any() else math.nan,
         rank_correlation=float(rho),
     )

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from appliance.affect.baseline import Baseline, calibration_arousal
+from appliance.affect.baseline import Baseline
 from appliance.affect.estimate import CALM_BELOW, STRESSED_ABOVE
 from appliance.affect.rules import RuleEstimator
 from appliance.signals.features import WindowFeatures
@@ -116,14 +116,3 @@ def test_low_quality_gives_low_confidence() -> None:
     poor = estimator.estimate(_window(ppg_quality=0.2, eda_quality=0.1))
     assert good.confidence > 0.8
     assert poor.confidence < 0.3 and not poor.usable
-
-
-def test_calibration_arousal_uses_population_norms() -> None:
-    agitated = [_window(hr_bpm=95, rmssd_ms=18) for _ in range(4)]
-    relaxed = [_window(hr_bpm=60, rmssd_ms=60) for _ in range(4)]
-    average = [_window(hr_bpm=72, rmssd_ms=35) for _ in range(4)]
-    assert calibration_arousal(agitated) > 0.75
-    assert calibration_arousal(relaxed) < 0.3
-    assert calibration_arousal(average) == pytest.approx(0.5, abs=0.02)
-    no_ppg = [_window(hr_bpm=math.nan, rmssd_ms=math.nan) for _ in range(4)]
-    assert calibration_arousal(no_ppg) == 0.5

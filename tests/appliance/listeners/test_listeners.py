@@ -109,3 +109,19 @@ def test_choice_wearable_then_schedule_then_default(tmp_path: Path) -> None:
     night = datetime(2024, 5, 6, 23, 0)
     assert choose_listener(profiles, wearable=None, now_local=night)[0].id == "L-0009"
     assert choose_listener(profiles[:1], wearable=None, now_local=night)[0] is None
+
+
+def test_an_age_band_is_kept_and_a_birth_date_is_refused(tmp_path) -> None:
+    from appliance.listeners.profile import parse_profile
+
+    base = "id: L-0007\ngoal: relax\nconsent: {given: false}\n"
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(base + "age_band: 80+\n")
+    profile, problems = parse_profile(ok)
+    assert problems == [] and profile is not None and profile.age_band == "80+"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(base + "age_band: 1941-03-02\nbirth_date: 1941-03-02\n")
+    profile, problems = parse_profile(bad)
+    assert profile is None
+    by_key = {p.key: p.message for p in problems}
+    assert "18-39" in by_key["age_band"] and by_key["birth_date"].startswith("unknown key")

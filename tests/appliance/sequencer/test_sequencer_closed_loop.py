@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from appliance.affect.baseline import Baseline, calibration_arousal
+from appliance.affect.baseline import Baseline
+from appliance.affect.priors import entry_arousal
 from appliance.affect.rules import RuleEstimator
 from appliance.sequencer.decision import Decision, SequencerState
 from appliance.sequencer.rules import RuleSequencer
@@ -53,7 +54,7 @@ def test_a_relax_session_calms_the_demo_listener_and_the_estimate_follows() -> N
         hr = windows[-1].hr_bpm if windows else None
         if elapsed >= 180.0 and estimator is None:
             estimator = RuleEstimator(Baseline.from_windows(windows))
-            baseline_arousal = calibration_arousal(windows)
+            baseline_arousal = entry_arousal(Baseline.from_windows(windows))
         state = SequencerState(
             elapsed_s=elapsed,
             session_s=1200.0,

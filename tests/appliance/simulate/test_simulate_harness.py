@@ -195,7 +195,7 @@ def test_a_session_records_how_its_estimate_followed_the_hidden_truth() -> None:
     assert t is not None
     # The estimate's figures are the session summary's own, not recomputed another way.
     assert t.estimated_change == summary["arousal_change"]
-    assert t.estimated_entry == summary["arousal_start"]
+    assert t.estimated_entry == summary["arousal_entry"]
     assert 0.0 <= t.true_entry <= 1.0 and -1.0 <= t.rank_correlation <= 1.0
 
 
@@ -206,12 +206,12 @@ def test_tracking_compares_the_estimate_with_the_truth_over_the_same_spans() -> 
     truth = np.where(t < CALIBRATION_S, 0.7, 0.7 - 0.4 * (t - CALIBRATION_S) / 1020.0)
     falling = np.where(t < CALIBRATION_S, np.nan, truth - 0.1)  # follows it, offset
     rising = np.where(t < CALIBRATION_S, np.nan, 1.0 - truth)  # moves against it
-    summary = {"arousal_change": -0.3, "arousal_start": 0.6}
+    summary = {"arousal_change": -0.3, "arousal_start": 0.6, "arousal_entry": 0.7}
     good = tracking(summary, t, falling, truth)
     bad = tracking(summary, t, rising, truth)
     assert good is not None and bad is not None
     assert good.true_change == pytest.approx(0.3275 - 0.6882, abs=0.005)
-    assert good.true_entry == pytest.approx(0.69, abs=0.02)
+    assert good.true_entry == pytest.approx(0.7)  # the calibration minutes' hidden arousal
     assert good.rank_correlation == pytest.approx(1.0) and bad.rank_correlation == pytest.approx(
         -1.0
     )
