@@ -176,7 +176,7 @@ def eda_window(us: np.ndarray, fs: float = eda.EDA_FS_HZ) -> EdaFeatures:
     idx = np.arange(us.size)
     filled = np.interp(idx, idx[finite], us[finite])  # straight lines hold no SCR
     tonic, phasic = eda.tonic_phasic(filled, fs)
-    scrs = eda.detect_scrs(phasic, fs)
+    scrs = eda.detect_scrs(phasic, fs, noise_sd=eda.noise_sd_us(us))  # gaps not counted
     t = idx / fs
     return EdaFeatures(
         scl_us=float(np.mean(tonic[finite])),

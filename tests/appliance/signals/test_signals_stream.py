@@ -110,6 +110,15 @@ def test_electrodes_off_gives_eda_quality_zero():
     assert f.eda_quality == 0.0 and math.isnan(f.scl_us) and math.isnan(f.scr_per_min)
 
 
+def test_gsr_noise_is_not_counted_as_responses():
+    # The device's path (the stream) detects SCRs with the same noise-relative floor.
+    stream = PhysiologyStream(now_start=0.0)
+    t = np.arange(0, 120, 0.25)
+    stream.push_gsr(GsrBatch(t, 0.8 + np.random.default_rng(4).normal(0, 0.01, t.size)))
+    f = stream.update(120.0)
+    assert f.eda_quality > 0.9 and f.scr_per_min < 1.0
+
+
 def test_strap_rr_feeds_the_cardiac_path():
     stream = PhysiologyStream(now_start=0.0)
     rng = np.random.default_rng(2)
