@@ -127,3 +127,10 @@ def test_calibration_arousal_uses_population_norms() -> None:
     assert calibration_arousal(average) == pytest.approx(0.5, abs=0.02)
     no_ppg = [_window(hr_bpm=math.nan, rmssd_ms=math.nan) for _ in range(4)]
     assert calibration_arousal(no_ppg) == 0.5
+
+
+def test_an_irregular_rhythm_leaves_rmssd_out_of_the_estimate() -> None:
+    estimator = RuleEstimator(Baseline.from_windows(_calibration()))
+    irregular = _window(hr_bpm=80.0, rmssd_ms=math.nan, irregular_rhythm=True)
+    z = estimator.z_scores(irregular)
+    assert "rmssd" not in z and "hr" in z

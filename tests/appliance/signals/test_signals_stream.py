@@ -138,6 +138,19 @@ def test_strap_rr_feeds_the_cardiac_path():
     assert stream.buffer_sizes()["strap_rr"] <= 62 / 0.7
 
 
+def test_strap_rr_in_atrial_fibrillation_flags_the_window():
+    stream = PhysiologyStream(now_start=0.0)
+    rr_all = np.random.default_rng(5).uniform(0.5, 1.1, 100)  # AF-like: random intervals
+    beat = 0.0
+    for interval in rr_all:
+        beat += interval
+        stream.push_rr(beat + 0.05, [interval])
+    f = stream.update(beat)
+    assert f.irregular_rhythm and f.ppg_quality >= 0.5
+    assert math.isnan(f.rmssd_ms) and math.isnan(f.sdnn_ms) and math.isnan(f.pnn50_pct)
+    assert 60 / 1.1 < f.hr_bpm < 60 / 0.5
+
+
 def test_gsr_at_ten_hz_is_resampled_to_four():
     stream = PhysiologyStream(now_start=0.0)
     t = np.arange(0, 60, 0.1) + np.random.default_rng(1).normal(0, 0.01, 600)
