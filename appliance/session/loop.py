@@ -29,6 +29,7 @@ from appliance.session.status import SessionResult, SessionStatus
 from appliance.session.summary import session_summary
 from appliance.signals.features import WindowFeatures
 from appliance.signals.stream import PhysiologyStream
+from appliance.vocabulary import USABLE_QUALITY
 from drivers.audio import AudioSink
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class Session:
         self._arrival: list[WindowFeatures] = []  # the first minute's: rewards compare to it
         # A sensor lost since the start: rules only; during this segment: no reward from it.
         self._sensor_lost = self._segment_sensor_lost = False
+        self._irregular_spell = False  # the heart rhythm is irregular (recorded once per spell)
         self._stop_fade_s = STOP_FADE_S
         self._features: WindowFeatures | None = None
         self.segments = SegmentRenderer(renderer, mixer, sink.sample_rate, rendering)
@@ -262,6 +264,7 @@ class Session:
         self._windows.append(features)
         if elapsed <= ARRIVAL_S + 1e-6:
             self._arrival.append(features)
+        self._note_rhythm(sid, elapsed, features)
         estimate = self.affect.update(features, elapsed)
         for kind, detail in self.affect.take_notes():
             self.store.add_event(sid, elapsed, kind, detail)
@@ -273,6 +276,20 @@ class Session:
         if self.on_status:
             self.on_status(st)
         return features
+
+    def _note_rhythm(self, sid: int, elapsed: float, features: WindowFeatures) -> None:
+        """Record an irregular heart rhythm once per spell. A spell ends only on a window of
+        usable quality that is regular: a window too poor to judge leaves it open."""
+        if features.irregular_rhythm and not self._irregular_spell:
+            self._irregular_spell = True
+            detail = (
+                f"pulse irregular at {features.hr_bpm:.0f} bpm (as in AF or frequent ectopic "
+                "beats); HRV left out while it lasts"
+            )
+            log.info("irregular heart rhythm: %s", detail)
+            self.store.add_event(sid, elapsed, "irregular_rhythm", detail)
+        elif not features.irregular_rhythm and features.ppg_quality >= USABLE_QUALITY:
+            self._irregular_spell = False
 
     def _start_segment(self, sid: int, decision: Decision, elapsed: float) -> None:
         self.store.add_decision(sid, elapsed, decision)
