@@ -103,27 +103,5 @@ def analyse_offline(
         cardiac = windows.cardiac_from_ppg(ppg[a:b], ppg_fs, beats[lo:hi] - a)
         ea, eb = round((end - window_s) * EDA_FS_HZ), round(end * EDA_FS_HZ)
         e = windows.eda_window(eda[ea:eb]) if eb <= eda.size else windows.EdaFeatures()
-        out.append(_features(float(end), window_s, cardiac, e))
+        out.append(windows.window_features(float(end), window_s, cardiac, e))
     return RecordingAnalysis(beat_times_s=beats / ppg_fs, windows=out)
-
-
-def _features(t_end: float, window_s: float, cardiac, eda) -> WindowFeatures:
-    return WindowFeatures(
-        t_end=t_end,
-        window_s=window_s,
-        hr_bpm=cardiac.hr_bpm,
-        rmssd_ms=cardiac.rmssd_ms,
-        sdnn_ms=cardiac.sdnn_ms,
-        n_beats=cardiac.n_beats,
-        rr_corrected_share=cardiac.rr_corrected_share,
-        breathing_rate_bpm=cardiac.breathing_rate_bpm,
-        pnn50_pct=cardiac.pnn50_pct,
-        lf_hf=cardiac.lf_hf,
-        scl_us=eda.scl_us,
-        scl_slope_us_per_min=eda.scl_slope_us_per_min,
-        scr_per_min=eda.scr_per_min,
-        scr_amplitude_us=eda.scr_amplitude_us,
-        scr_rise_time_s=eda.scr_rise_time_s,
-        ppg_quality=cardiac.quality,
-        eda_quality=eda.quality,
-    )

@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -167,9 +168,10 @@ def _cached_windows(folder: Path, cache_dir: Path | None, settings: ReplaySettin
 
 
 def _window_from_row(row) -> WindowFeatures:
-    values = dict(zip(WINDOW_FIELDS, row, strict=True))
+    values: dict[str, Any] = {k: float(v) for k, v in zip(WINDOW_FIELDS, row, strict=True)}
     values["n_beats"] = int(values["n_beats"])
-    return WindowFeatures(**{k: (v if k == "n_beats" else float(v)) for k, v in values.items()})
+    values["irregular_rhythm"] = bool(values["irregular_rhythm"])
+    return WindowFeatures(**values)
 
 
 def _cache_key(folder: Path, settings: ReplaySettings) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from appliance.vocabulary import USABLE_QUALITY
 
 NAME = "signals"
-HELP = "analyse a recording's physiology (beats, pulse-rate variability, breathing, EDA, quality)"
+HELP = "analyse a recording's physiology: beats, pulse-rate variability, rhythm, breathing, EDA"
 
 COLUMNS = (
     ("t_end", "end_s", "{:7.0f}"),
@@ -21,6 +21,7 @@ COLUMNS = (
     ("pnn50_pct", "pnn50", "{:6.1f}"),
     ("breathing_rate_bpm", "breath", "{:6.1f}"),
     ("rr_corrected_share", "fixed", "{:6.2f}"),
+    ("irregular_rhythm", "irr", "{:>4}"),
     ("scl_us", "scl", "{:6.2f}"),
     ("scl_slope_us_per_min", "slope", "{:6.3f}"),
     ("scr_per_min", "scr/m", "{:6.1f}"),
@@ -41,6 +42,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _cell(value: float, fmt: str) -> str:
     width = len(fmt.format(0.0))
+    if isinstance(value, bool):
+        return ("yes" if value else "-").rjust(width)
     return "-".rjust(width) if isinstance(value, float) and math.isnan(value) else fmt.format(value)
 
 
@@ -69,9 +72,10 @@ def run(args: argparse.Namespace) -> int:
         d = w.as_dict()
         print(" ".join(_cell(d[k], f) for k, _, f in COLUMNS))
     usable = sum(w.quality >= USABLE_QUALITY for w in result.windows)
+    irregular = sum(w.irregular_rhythm for w in result.windows)
     print(
-        f"{len(result.windows)} windows, {usable} usable (quality >= {USABLE_QUALITY}); "
-        f"{result.beat_times_s.size} beats",
+        f"{len(result.windows)} windows, {usable} usable (quality >= {USABLE_QUALITY}), "
+        f"{irregular} with an irregular rhythm; {result.beat_times_s.size} beats",
         file=sys.stderr,
     )
     if args.beats is not None:

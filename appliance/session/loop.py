@@ -22,6 +22,7 @@ from appliance.clock import Clock
 from appliance.music.mixer import Mixer
 from appliance.sequencer.decision import Decision, Outcome, SequencerState
 from appliance.sequencer.reward import ARRIVAL_S, outcome_windows
+from appliance.session.rhythm_spells import RhythmSpells
 from appliance.session.seams import Renderer, Rendering, Sequencer, SessionLog, require
 from appliance.session.segments import SegmentRenderer
 from appliance.session.sensors import Sensors
@@ -95,6 +96,7 @@ class Session:
         self._arrival: list[WindowFeatures] = []  # the first minute's: rewards compare to it
         # A sensor lost since the start: rules only; during this segment: no reward from it.
         self._sensor_lost = self._segment_sensor_lost = False
+        self._rhythm = RhythmSpells()  # irregular heart rhythm: recorded once per spell
         self._stop_fade_s = STOP_FADE_S
         self._features: WindowFeatures | None = None
         self._trace = Trace()  # every window, for the summary's start and end
@@ -263,6 +265,7 @@ class Session:
         self._windows.append(features)
         if elapsed <= ARRIVAL_S + 1e-6:
             self._arrival.append(features)
+        self._note_rhythm(sid, elapsed, features)
         estimate = self.affect.update(features, elapsed)
         for kind, detail in self.affect.take_notes():
             self.store.add_event(sid, elapsed, kind, detail)
@@ -275,6 +278,12 @@ class Session:
         if self.on_status:
             self.on_status(st)
         return features
+
+    def _note_rhythm(self, sid: int, elapsed: float, features: WindowFeatures) -> None:
+        detail = self._rhythm.update(elapsed, features)
+        if detail is not None:
+            log.info("irregular heart rhythm: %s", detail)
+            self.store.add_event(sid, elapsed, "irregular_rhythm", detail)
 
     def _start_segment(self, sid: int, decision: Decision, elapsed: float) -> None:
         self.store.add_decision(sid, elapsed, decision)

@@ -4,7 +4,8 @@ The session writes through this in place of the Store. Without consent the sessi
 listener id and only its summary (status, duration, the anonymous before/after figures); the
 physiology windows, the music decisions and the baseline are never written. Device events
 (a sensor lost, a staff alert, the affect model set aside) are kept: they are about the box and
-the safety of the session, not about the person.
+the safety of the session, not about the person. Physiology events (an irregular heart rhythm)
+are about the person: kept only with consent.
 """
 
 from __future__ import annotations

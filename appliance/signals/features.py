@@ -25,6 +25,9 @@ class WindowFeatures:
     lf_hf: float = math.nan  # only for windows with two unbroken minutes of RR
     scr_amplitude_us: float = math.nan  # mean amplitude of the window's SCRs
     scr_rise_time_s: float = math.nan  # mean onset-to-peak time of the window's SCRs
+    # AF or frequent ectopic beats (signals.rhythm): RMSSD, SDNN, pNN50, LF/HF and breathing
+    # are then NaN, since they no longer describe the autonomic state; HR stays.
+    irregular_rhythm: bool = False
 
     @property
     def quality(self) -> float:

@@ -138,25 +138,7 @@ class PhysiologyStream:
         if cardiac is None:
             cardiac = self._ppg_features(now, window_s)
         eda = self._eda_features(now, window_s)
-        return WindowFeatures(
-            t_end=float(now),
-            window_s=float(window_s),
-            hr_bpm=cardiac.hr_bpm,
-            rmssd_ms=cardiac.rmssd_ms,
-            sdnn_ms=cardiac.sdnn_ms,
-            n_beats=cardiac.n_beats,
-            rr_corrected_share=cardiac.rr_corrected_share,
-            scl_us=eda.scl_us,
-            scl_slope_us_per_min=eda.scl_slope_us_per_min,
-            scr_per_min=eda.scr_per_min,
-            ppg_quality=cardiac.quality,
-            eda_quality=eda.quality,
-            breathing_rate_bpm=cardiac.breathing_rate_bpm,
-            pnn50_pct=cardiac.pnn50_pct,
-            lf_hf=cardiac.lf_hf,
-            scr_amplitude_us=eda.scr_amplitude_us,
-            scr_rise_time_s=eda.scr_rise_time_s,
-        )
+        return windows.window_features(now, window_s, cardiac, eda)
 
     def buffer_sizes(self) -> dict[str, int]:
         """Lengths of every buffer the stream holds (health checks and tests)."""

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from appliance.signals import eda, hrv, quality, spectral
+from appliance.signals import eda, hrv, quality, rhythm, spectral
+from appliance.signals.features import WindowFeatures
 from appliance.signals.ppg import bandpass
 from appliance.signals.rr_correct import correct_rr
+from appliance.vocabulary import USABLE_QUALITY
 
 MIN_COVERED_S = 15.0  # less data than this in a window: that sensor's features are NaN
 MIN_FINITE_RUN_S = 3.0  # PPG runs shorter than this between gaps carry no usable beats
@@ -31,6 +33,7 @@ class CardiacFeatures:
     pnn50_pct: float = math.nan
     lf_hf: float = math.nan
     breathing_rate_bpm: float = math.nan
+    irregular_rhythm: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,29 @@ def rr_with_breaks(beat_index: np.ndarray, fs: float, grid: np.ndarray) -> np.nd
 
 def cardiac_from_rr(rr_s: np.ndarray, signal_quality: float, n_beats: int) -> CardiacFeatures:
     """HR/HRV from an RR series (NaN = break) over `n_beats` beats, after ectopic, missed and
-    extra beats are corrected; the signal's quality is scaled by the share left untouched."""
+    extra beats are corrected; the signal's quality is scaled by the share left untouched, and
+    an irregular rhythm leaves HRV out (judge_rhythm)."""
+    return judge_rhythm(_cardiac(rr_s, signal_quality, n_beats), rr_s)
+
+
+def judge_rhythm(features: CardiacFeatures, rr_s: np.ndarray) -> CardiacFeatures:
+    """Mark an irregular rhythm (rhythm.is_irregular on the RR intervals as measured) and leave
+    out the HRV derived from the RR variability; HR stays. Only a window of usable quality is
+    judged: in one below it, an irregular series is more likely the sensor than the heart."""
+    if features.quality < USABLE_QUALITY or not rhythm.is_irregular(rr_s):
+        return features
+    return dataclasses.replace(
+        features,
+        irregular_rhythm=True,
+        rmssd_ms=math.nan,
+        sdnn_ms=math.nan,
+        pnn50_pct=math.nan,
+        lf_hf=math.nan,
+        breathing_rate_bpm=math.nan,  # read from the RR variability (RSA)
+    )
+
+
+def _cardiac(rr_s: np.ndarray, signal_quality: float, n_beats: int) -> CardiacFeatures:
     n_known = int(np.count_nonzero(np.isfinite(rr_s)))
     if n_known == 0:
         return CardiacFeatures()
@@ -154,15 +179,16 @@ def cardiac_from_ppg(
         beat_ok = beats_ok_with_gaps(grid, fs, beat_index, runs)
     signal_quality = ppg_quality_with_gaps(grid, fs, beat_index, runs)
     rr_s = rr_of_good_beats(beat_index, fs, grid, beat_ok)
-    features = cardiac_from_rr(rr_s, signal_quality, n_beats=len(beat_index))
+    features = _cardiac(rr_s, signal_quality, n_beats=len(beat_index))
     # Rejected beats count against the window like corrected ones.
     rejected = 1.0 - float(np.mean(beat_ok)) if beat_index.size else 1.0
     share = min(1.0, features.rr_corrected_share * (1.0 - rejected) + rejected)
-    return dataclasses.replace(
+    features = dataclasses.replace(
         features,
         rr_corrected_share=share,
         quality=float(np.clip(signal_quality * (1.0 - share), 0.0, 1.0)),
     )
+    return judge_rhythm(features, rr_s)
 
 
 def eda_window(us: np.ndarray, fs: float = eda.EDA_FS_HZ) -> EdaFeatures:
@@ -176,7 +202,7 @@ def eda_window(us: np.ndarray, fs: float = eda.EDA_FS_HZ) -> EdaFeatures:
     idx = np.arange(us.size)
     filled = np.interp(idx, idx[finite], us[finite])  # straight lines hold no SCR
     tonic, phasic = eda.tonic_phasic(filled, fs)
-    scrs = eda.detect_scrs(phasic, fs)
+    scrs = eda.detect_scrs(phasic, fs, noise_sd=eda.noise_sd_us(us))  # gaps not counted
     t = idx / fs
     return EdaFeatures(
         scl_us=float(np.mean(tonic[finite])),
@@ -185,4 +211,31 @@ def eda_window(us: np.ndarray, fs: float = eda.EDA_FS_HZ) -> EdaFeatures:
         quality=float(q),
         scr_amplitude_us=float(np.mean(scrs["amplitude_us"])) if len(scrs) else math.nan,
         scr_rise_time_s=float(np.mean(scrs["rise_time_s"])) if len(scrs) else math.nan,
+    )
+
+
+def window_features(
+    t_end: float, window_s: float, cardiac: CardiacFeatures, eda_features: EdaFeatures
+) -> WindowFeatures:
+    """One window's WindowFeatures from its cardiac and EDA features (the stream and offline
+    analysis build them here alike)."""
+    return WindowFeatures(
+        t_end=float(t_end),
+        window_s=float(window_s),
+        hr_bpm=cardiac.hr_bpm,
+        rmssd_ms=cardiac.rmssd_ms,
+        sdnn_ms=cardiac.sdnn_ms,
+        n_beats=cardiac.n_beats,
+        rr_corrected_share=cardiac.rr_corrected_share,
+        breathing_rate_bpm=cardiac.breathing_rate_bpm,
+        scl_us=eda_features.scl_us,
+        scl_slope_us_per_min=eda_features.scl_slope_us_per_min,
+        scr_per_min=eda_features.scr_per_min,
+        ppg_quality=cardiac.quality,
+        eda_quality=eda_features.quality,
+        pnn50_pct=cardiac.pnn50_pct,
+        lf_hf=cardiac.lf_hf,
+        scr_amplitude_us=eda_features.scr_amplitude_us,
+        scr_rise_time_s=eda_features.scr_rise_time_s,
+        irregular_rhythm=cardiac.irregular_rhythm,
     )

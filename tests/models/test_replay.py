@@ -54,8 +54,10 @@ def test_replayed_e4_eda_gives_the_features_the_gsr_path_gives():
 
     scr_dev, scr_rep = values(device, "scr_per_min"), values(replayed, "scr_per_min")
     assert np.isfinite(scr_dev).all() and scr_dev.mean() > 3.0  # the SCRs are being counted
-    # Pushing the E4's 4 Hz samples unbinned misses this by ~0.3 SCR/min on average.
-    assert np.mean(np.abs(scr_rep - scr_dev)) < 0.05
+    # The SCR floor follows each window's measured noise, which the two paths estimate within
+    # ±8 %; with this many SCRs right at the floor, one SCR flips in about one window in eight.
+    # Pushing the E4's 4 Hz samples unbinned misses by ~0.4 SCR/min on average.
+    assert np.mean(np.abs(scr_rep - scr_dev)) < 0.2
     assert np.mean(np.abs(values(replayed, "scl_us") - values(device, "scl_us"))) < 1e-4
 
 

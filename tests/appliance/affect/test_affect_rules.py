@@ -116,3 +116,10 @@ def test_low_quality_gives_low_confidence() -> None:
     poor = estimator.estimate(_window(ppg_quality=0.2, eda_quality=0.1))
     assert good.confidence > 0.8
     assert poor.confidence < 0.3 and not poor.usable
+
+
+def test_an_irregular_rhythm_leaves_rmssd_out_of_the_estimate() -> None:
+    estimator = RuleEstimator(Baseline.from_windows(_calibration()))
+    irregular = _window(hr_bpm=80.0, rmssd_ms=math.nan, irregular_rhythm=True)
+    z = estimator.z_scores(irregular)
+    assert "rmssd" not in z and "hr" in z

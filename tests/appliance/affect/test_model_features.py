@@ -123,3 +123,11 @@ def test_session_vectors_skip_calibration_windows():
     x, mask, base = mf.session_vectors(windows, 180.0)
     assert mask.sum() == len(x) == sum(w.t_end > 180 for w in windows)
     assert base.hr_bpm == 70.0
+
+
+def test_an_irregular_rhythm_is_no_rmssd_reading_for_the_model():
+    base = mf.FeatureBaseline.from_windows([_window(20)])
+    irregular = dataclasses.replace(_window(200, rmssd=math.nan), irregular_rhythm=True)
+    assert math.isnan(mf.window_vector(irregular, base)[1])
+    x = mf.ContextFeatures(base).push(irregular)
+    assert x[mf.FEATURE_NAMES.index("ln_rmssd_ratio")] == 0.0  # "as at baseline"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from appliance.affect.baseline import Baseline
@@ -68,3 +69,16 @@ def test_outcome_windows_are_arrival_and_the_segments_last_minute() -> None:
     _, short = outcome_windows(windows, 0.0, 300.0, 340.0)
     assert min(x.t_end for x in short) == 320  # never more than half a short segment
     assert not math.isnan(calming_score(arrival, end, BASE) or 0.0)
+
+
+def test_hrv_of_an_irregular_rhythm_is_ignored() -> None:
+    # AF set in: the window's HRV is left out (NaN) and flagged; its heart rate still counts.
+    def irregular(t: float, hr: float):
+        return dataclasses.replace(w(t, hr), rmssd_ms=math.nan, irregular_rhythm=True)
+
+    arrive = [w(40, 85, rmssd=30)]
+    hr_only = calming_score([w(40, 85, rmssd=math.nan)], [w(600, 80, rmssd=math.nan)], BASE)
+    assert calming_score(arrive, [irregular(600, 80)], BASE) == hr_only
+    # An irregular window among regular ones: the mean RMSSD is the regular windows' alone.
+    mixed = [w(580, 80, rmssd=36), irregular(600, 80)]
+    assert calming_score(arrive, mixed, BASE) == calming_score(arrive, [w(590, 80, 36)], BASE)

@@ -110,6 +110,15 @@ def test_electrodes_off_gives_eda_quality_zero():
     assert f.eda_quality == 0.0 and math.isnan(f.scl_us) and math.isnan(f.scr_per_min)
 
 
+def test_gsr_noise_is_not_counted_as_responses():
+    # The device's path (the stream) detects SCRs with the same noise-relative floor.
+    stream = PhysiologyStream(now_start=0.0)
+    t = np.arange(0, 120, 0.25)
+    stream.push_gsr(GsrBatch(t, 0.8 + np.random.default_rng(4).normal(0, 0.01, t.size)))
+    f = stream.update(120.0)
+    assert f.eda_quality > 0.9 and f.scr_per_min < 1.0
+
+
 def test_strap_rr_feeds_the_cardiac_path():
     stream = PhysiologyStream(now_start=0.0)
     rng = np.random.default_rng(2)
@@ -127,6 +136,19 @@ def test_strap_rr_feeds_the_cardiac_path():
     assert 0 < f.rr_corrected_share < 0.05
     assert f.ppg_quality > 0.9  # cardiac quality: the strap covered the window
     assert stream.buffer_sizes()["strap_rr"] <= 62 / 0.7
+
+
+def test_strap_rr_in_atrial_fibrillation_flags_the_window():
+    stream = PhysiologyStream(now_start=0.0)
+    rr_all = np.random.default_rng(5).uniform(0.5, 1.1, 100)  # AF-like: random intervals
+    beat = 0.0
+    for interval in rr_all:
+        beat += interval
+        stream.push_rr(beat + 0.05, [interval])
+    f = stream.update(beat)
+    assert f.irregular_rhythm and f.ppg_quality >= 0.5
+    assert math.isnan(f.rmssd_ms) and math.isnan(f.sdnn_ms) and math.isnan(f.pnn50_pct)
+    assert 60 / 1.1 < f.hr_bpm < 60 / 0.5
 
 
 def test_gsr_at_ten_hz_is_resampled_to_four():
