@@ -1,0 +1,309 @@
+"""Across studies: the network and its transparent peer on people and a lab neither saw.
+
+    python -m models.evaluate_cross [--a STRESS_PREDICT] [--b WEARABLE_STRESS_V1]
+    (or: attune model eval --cross A B)
+
+Needs TensorFlow (the `train` extra). Scored identically for the network (today's
+architecture and training settings, models.network, unchanged) and the peer (models.peer,
+its L2 strength by leave-one-subject-out inside each training side):
+
+(a) train on every labelled person of study A, score study B;
+(b) train on B, score A;
+(c) leave-one-subject-out over both studies pooled;
+(d) graded: within-person Spearman correlation of the estimate's phase means with the
+    self-reported stress per phase (studies that have them), by the model trained on the
+    other study (and, beside it, the pooled folds);
+(e) recovery: for every rest that follows a task, whether the estimate falls from the task's
+    last minute to the rest's last minute (models.phase_metrics), by the model trained on the
+    other study.
+
+Writes the tables into models/EVALUATION.md (between its cross-study markers) and every
+figure as JSON to out/cross_study.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from models import dataset, metrics, network, peer, phase_metrics, studies
+from models.evaluate_directory import json_safe
+
+log = logging.getLogger("models.evaluate_cross")
+
+DEFAULT_B = dataset.DEFAULT_DATA.parent / studies.WEARABLE_STRESS_V1
+EVALUATION_MD = Path(__file__).resolve().with_name("EVALUATION.md")
+DEFAULT_JSON = dataset.PROJECT_ROOT / "out" / "cross_study.json"
+BEGIN = "<!-- cross-study: begin (python -m models.evaluate_cross) -->"
+END = "<!-- cross-study: end -->"
+
+_SESSIONS: list[studies.Session] = []  # a worker's copy, set once by _share
+
+
+def _share(sessions: list[studies.Session]) -> None:
+    global _SESSIONS
+    _SESSIONS = sessions
+
+
+def _job(job: tuple[str, list[int], list[int], int]) -> tuple[str, list[int], list, list, dict]:
+    """Train network and peer on sessions `train`, score every window of sessions `test`."""
+    name, train, test, seed = job
+    start = time.perf_counter()
+    side = [_SESSIONS[i] for i in train]
+    x = np.concatenate([s.x_labelled for s in side])
+    y = np.concatenate([s.y_labelled for s in side])
+    model = network.fit_int8(x, y, seed)
+    the_peer = peer.train_peer([(s.x_labelled, s.y_labelled) for s in side])
+    p_net = [model.predict(_SESSIONS[i].x) for i in test]
+    p_peer = [the_peer.predict(_SESSIONS[i].x) for i in test]
+    log.info("%s: %d training people, %.0f s", name, len(train), time.perf_counter() - start)
+    return name, test, p_net, p_peer, the_peer.as_dict()
+
+
+def run(
+    a: list[studies.Session], b: list[studies.Session], seed: int = network.SEED, workers: int = 1
+) -> dict:
+    sessions = [*a, *b]
+    ia, ib = list(range(len(a))), list(range(len(a), len(sessions)))
+    jobs = [("a", ia, ib, seed), ("b", ib, ia, seed)]
+    jobs += [
+        (f"fold {i}", [j for j in range(len(sessions)) if j != i], [i], seed)
+        for i in range(len(sessions))
+    ]
+    if workers <= 1:
+        _share(sessions)
+        results = [_job(j) for j in jobs]
+    else:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_share,
+            initargs=(sessions,),
+        ) as pool:
+            results = list(pool.map(_job, jobs))
+    by_name = {name: (test, p_net, p_peer, chosen) for name, test, p_net, p_peer, chosen in results}
+    pooled_net = [None] * len(sessions)
+    pooled_peer = [None] * len(sessions)
+    pooled_l2 = []
+    for i in range(len(sessions)):
+        _, p_net, p_peer, chosen = by_name[f"fold {i}"]
+        pooled_net[i], pooled_peer[i] = p_net[0], p_peer[0]
+        pooled_l2.append(chosen["l2"])
+    study_a, study_b = a[0].study, b[0].study
+    out = {
+        "studies": {"a": study_a, "b": study_b},
+        "n_subjects": {"a": len(a), "b": len(b)},
+        "a_to_b": _direction(b, *by_name["a"][1:3], seed, by_name["a"][3]),
+        "b_to_a": _direction(a, *by_name["b"][1:3], seed, by_name["b"][3]),
+        "pooled_loso": _direction(sessions, pooled_net, pooled_peer, seed, None),
+        "pooled_loso_by_study": {
+            study_a: _direction(a, pooled_net[: len(a)], pooled_peer[: len(a)], seed, None),
+            study_b: _direction(b, pooled_net[len(a) :], pooled_peer[len(a) :], seed, None),
+        },
+        "pooled_peer_l2": pooled_l2,
+        # The honest direction for (d) and (e): the model trained on the other study.
+        "graded": {},
+        "recovery": {},
+    }
+    cross = {study_b: (b, by_name["a"]), study_a: (a, by_name["b"])}
+    for study, (group, (_, p_net, p_peer, _)) in cross.items():
+        if any(s.self_report for s in group):
+            lo, hi = (0, len(a)) if group is a else (len(a), len(sessions))
+            out["graded"][study] = {
+                "cross_study": _pair(phase_metrics.graded, group, p_net, p_peer, seed),
+                "pooled_loso": _pair(
+                    phase_metrics.graded, group, pooled_net[lo:hi], pooled_peer[lo:hi], seed
+                ),
+            }
+        out["recovery"][study] = _pair(phase_metrics.recovery, group, p_net, p_peer, seed)
+    return json_safe(out)
+
+
+def _pair(score, group, p_net, p_peer, seed) -> dict:
+    return {"network": score(group, p_net, seed), "peer": score(group, p_peer, seed)}
+
+
+def _direction(test: list[studies.Session], p_net, p_peer, seed: int, chosen) -> dict:
+    threshold_net = network.THRESHOLDS["decision"]
+    scored_net = [(s.y_labelled, p[s.labelled]) for s, p in zip(test, p_net, strict=True)]
+    scored_peer = [(s.y_labelled, p[s.labelled]) for s, p in zip(test, p_peer, strict=True)]
+    diff = metrics.paired_difference(scored_net, scored_peer, (threshold_net, peer.THRESHOLD), seed)
+    return {
+        "network": metrics.report(scored_net, threshold_net, seed),
+        "peer": metrics.report(scored_peer, peer.THRESHOLD, seed),
+        "network_minus_peer": {k: list(v) for k, v in diff.items()},
+        "peer_fit": chosen,
+    }
+
+
+# ---------------------------------------------------------------- the tables in EVALUATION.md
+
+
+def _cell(r: dict, k: str) -> str:
+    lo, hi = r["ci95"][k]
+    return f"{r[k]:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def _rows(title: str, d: dict) -> list[str]:
+    lines = []
+    for who in ("network", "peer"):
+        r = d[who]
+        lines.append(
+            f"| {title} | {who} | {r['n_subjects']} / {r['n_windows']} | "
+            + " | ".join(
+                _cell(r, k) for k in ("balanced_accuracy", "auroc", "sensitivity", "specificity")
+            )
+            + " |"
+        )
+    diff = d["network_minus_peer"]
+    lines.append(
+        f"| {title} | network − peer | | "
+        + " | ".join(
+            f"{v[0]:+.3f} [{v[1]:+.3f}, {v[2]:+.3f}]"
+            for v in (diff["balanced_accuracy"], diff["auroc"])
+        )
+        + " | | |"
+    )
+    return lines
+
+
+def markdown(r: dict) -> str:
+    a, b = r["studies"]["a"], r["studies"]["b"]
+    lines = [
+        BEGIN,
+        "## Across studies",
+        "",
+        "Generated by `python -m models.evaluate_cross` (`attune model eval --cross A B`); do "
+        "not edit by hand. The network is today's (models/network.py: architecture, weight "
+        "decay, epochs and the 0.5 threshold unchanged, int8, scored by LiteRT); the peer is a "
+        "logistic regression on HR %, ln RMSSD ratio, ln SCL ratio and SCR rate change against "
+        "the calibration (models/peer.py), classes weighted to balance, threshold 0.5, its L2 "
+        "strength chosen by leave-one-subject-out inside each training side. Both score the "
+        "same windows: every labelled window after the first 180 s of each recording. "
+        "Intervals: 95 %, resampling people.",
+        "",
+        "| trained → scored | model | people / windows | balanced accuracy | AUROC | "
+        "sensitivity | specificity |",
+        "|---|---|---|---|---|---|---|",
+        *_rows(f"{a} → {b}", r["a_to_b"]),
+        *_rows(f"{b} → {a}", r["b_to_a"]),
+        *_rows("pooled, leave-one-subject-out", r["pooled_loso"]),
+        *_rows(f"… of which {a}", r["pooled_loso_by_study"][a]),
+        *_rows(f"… of which {b}", r["pooled_loso_by_study"][b]),
+        "",
+        f"Peer L2 chosen: {a} → {b}: {r['a_to_b']['peer_fit']['l2']:g}; {b} → {a}: "
+        f"{r['b_to_a']['peer_fit']['l2']:g}; pooled folds: "
+        + ", ".join(
+            f"{v:g} ×{r['pooled_peer_l2'].count(v)}" for v in sorted(set(r["pooled_peer_l2"]))
+        )
+        + ".",
+        "",
+    ]
+    if r["graded"]:
+        lines += [
+            "### Graded: the estimate against self-reported stress",
+            "",
+            "Per person, Spearman's rank correlation between the mean estimate over the "
+            "windows ending in each phase and the stress that person reported for it (0-10); "
+            "median over people [95 % interval resampling people].",
+            "",
+            "| study | trained on | model | people | median ρ | share of people ρ > 0 |",
+            "|---|---|---|---|---|---|",
+        ]
+        for study, g in r["graded"].items():
+            other = b if study == a else a
+            for when, label in (("cross_study", other), ("pooled_loso", "pooled, LOSO")):
+                for who in ("network", "peer"):
+                    x = g[when][who]
+                    lines.append(
+                        f"| {study} | {label} | {who} | {x['n_subjects']} | "
+                        f"{_num(x['median_rho'])} [{_num(x['ci95'][0])}, {_num(x['ci95'][1])}] | "
+                        f"{_num(x['share_positive'], '.2f')} |"
+                    )
+        lines.append("")
+    lines += [
+        "### Recovery: does the estimate fall after a task?",
+        "",
+        "Every rest that begins where a task ends, scored by the model trained on the other "
+        "study: it falls when its mean over the windows ending in the rest's last minute is "
+        "below its mean over the windows ending in the task's last minute. Halfway: from the "
+        "task's end to the first window at or below halfway between the two (rests where it "
+        "falls). Intervals resample people (share) or rests (medians).",
+        "",
+        "| study | model | rests (people) | share falling | median fall in P(stress) | "
+        "median time to halfway | by task (share falling) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for study, rec in r["recovery"].items():
+        for who in ("network", "peer"):
+            x = rec[who]
+            tasks = ", ".join(
+                f"{k} {_num(v['share_falls'], '.2f')} (n={v['n']})" for k, v in x["by_task"].items()
+            )
+            lines.append(
+                f"| {study} | {who} | {x['n_rests']} ({x['n_subjects']}) | "
+                f"{_num(x['share_falls'], '.2f')} [{_num(x['ci95'][0], '.2f')}, "
+                f"{_num(x['ci95'][1], '.2f')}] | {_num(x['median_drop'])} "
+                f"[{_num(x['drop_ci95'][0])}, {_num(x['drop_ci95'][1])}] | "
+                f"{_num(x['median_halfway_s'], '.0f')} s [{_num(x['halfway_ci95'][0], '.0f')}, "
+                f"{_num(x['halfway_ci95'][1], '.0f')}] | {tasks} |"
+            )
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def _num(v, fmt: str = ".3f") -> str:
+    return "–" if v is None else format(v, fmt)
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put `section` between the cross-study markers of `path` (appended if absent)."""
+    text = path.read_text() if path.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="models.evaluate_cross", description=__doc__.splitlines()[0])
+    p.add_argument("--a", type=Path, default=dataset.DEFAULT_DATA, help="first study folder")
+    p.add_argument("--b", type=Path, default=DEFAULT_B, help="second study folder")
+    p.add_argument("--cache", type=Path, default=dataset.DEFAULT_CACHE)
+    p.add_argument("--seed", type=int, default=network.SEED)
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--markdown", type=Path, default=EVALUATION_MD, help="file to write into")
+    p.add_argument("--json", type=Path, default=DEFAULT_JSON)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    start = time.perf_counter()
+    a = studies.load_study(args.a, cache_dir=args.cache, workers=args.workers)
+    b = studies.load_study(args.b, cache_dir=args.cache, workers=args.workers)
+    if len(a) < 3 or len(b) < 3:
+        log.error("need at least 3 labelled people in each study (%d, %d)", len(a), len(b))
+        return 1
+    result = run(a, b, args.seed, args.workers)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=1) + "\n")
+    section = markdown(result)
+    write_section(args.markdown, section)
+    print(section)
+    log.info("done in %.0f s", time.perf_counter() - start)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
