@@ -160,3 +160,49 @@ def save(peer: Peer, path: Path, extra: dict | None = None) -> None:
 
 def load(path: Path = DEFAULT_PATH) -> Peer:
     return Peer.from_dict(json.loads(Path(path).read_text()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit the peer beside the shipped model: on the same study (Stress-Predict by default),
+    its L2 strength by leave-one-subject-out over that study's people."""
+    import argparse
+    import logging
+
+    from models import dataset, studies
+
+    p = argparse.ArgumentParser(prog="models.peer", description=main.__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, default=dataset.DEFAULT_DATA)
+    p.add_argument("--cache", type=Path, default=dataset.DEFAULT_CACHE)
+    p.add_argument("--out", type=Path, default=DEFAULT_PATH)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    sessions = studies.load_study(args.data, cache_dir=args.cache)
+    if len(sessions) < 3:
+        logging.error("need at least 3 labelled people in %s", args.data)
+        return 1
+    subjects = [(s.x_labelled, s.y_labelled) for s in sessions]
+    l2, scores = choose_l2(subjects)
+    peer = fit_peer(
+        np.concatenate([x for x, _ in subjects]), np.concatenate([y for _, y in subjects]), l2
+    )
+    save(
+        peer,
+        args.out,
+        {
+            "training": {
+                "data": args.data.name,
+                "data_sha256": dataset.data_fingerprint(args.data),
+                "subjects": [s.name for s in sessions],
+                "calibration_s": dataset.CALIBRATION_S,
+                "l2_grid_loso_balanced_accuracy": {
+                    f"{k:g}": round(v, 4) for k, v in scores.items()
+                },
+            }
+        },
+    )
+    logging.info("wrote %s (L2 %g)", args.out, l2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
