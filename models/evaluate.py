@@ -200,7 +200,7 @@ def write_markdown(path: Path, results: dict, spec: dict) -> None:
 def _cross_study_section(path: Path) -> str:
     """The cross-study tables (models.evaluate_cross) already in `path`: retraining rewrites
     the within-study part only; those figures change when that command is run again."""
-    from models.evaluate_cross import BEGIN, END
+    from models.cross_report import BEGIN, END
 
     text = path.read_text() if path.exists() else ""
     if BEGIN not in text or END not in text:

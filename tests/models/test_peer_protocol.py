@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from appliance.affect.model_features import FEATURE_NAMES
-from models import evaluate_cross, metrics, peer, phase_metrics
+from models import cross_report, metrics, peer, phase_metrics
 from models.studies import Phase, Session
 
 
@@ -100,18 +100,18 @@ def test_paired_difference_of_a_model_with_itself_is_zero():
 def test_cross_section_replaces_only_its_own_part(tmp_path):
     f = tmp_path / "EVALUATION.md"
     f.write_text("# Evaluation\n\nwithin-study tables\n")
-    evaluate_cross.write_section(f, f"{evaluate_cross.BEGIN}\nfirst\n{evaluate_cross.END}")
-    evaluate_cross.write_section(f, f"{evaluate_cross.BEGIN}\nsecond\n{evaluate_cross.END}")
+    cross_report.write_section(f, f"{cross_report.BEGIN}\nfirst\n{cross_report.END}")
+    cross_report.write_section(f, f"{cross_report.BEGIN}\nsecond\n{cross_report.END}")
     text = f.read_text()
     assert text.startswith("# Evaluation\n\nwithin-study tables\n")
-    assert "second" in text and "first" not in text and text.count(evaluate_cross.BEGIN) == 1
+    assert "second" in text and "first" not in text and text.count(cross_report.BEGIN) == 1
 
 
 def test_retraining_keeps_the_cross_study_tables(tmp_path):
     from models import evaluate
 
     f = tmp_path / "EVALUATION.md"
-    section = f"{evaluate_cross.BEGIN}\n| a | b |\n{evaluate_cross.END}"
+    section = f"{cross_report.BEGIN}\n| a | b |\n{cross_report.END}"
     f.write_text("# old within-study tables\n\n" + section + "\n")
     assert evaluate._cross_study_section(f) == section
     assert evaluate._cross_study_section(tmp_path / "absent.md") == ""
