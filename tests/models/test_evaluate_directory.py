@@ -93,3 +93,14 @@ def test_shipped_model_on_two_stress_predict_subjects(tmp_path):
     result = evaluate_directory(tmp_path, AffectModel())
     assert result["n_subjects"] == 2
     assert result["auroc"] > 0.6  # these two were in training: a sanity check, not a metric
+
+
+def test_cli_cross_study_says_it_needs_tensorflow(tmp_path, capsys):
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("TensorFlow is installed: --cross would train the network")
+    assert cli.main(["model", "eval", "--cross", str(tmp_path), str(tmp_path)]) == 2
+    assert "pip install -e '.[train]'" in capsys.readouterr().err
