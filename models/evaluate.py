@@ -192,7 +192,20 @@ def write_markdown(path: Path, results: dict, spec: dict) -> None:
         )
     lines += _session_starts_section(results.get("session_starts", []))
     lines.append("")
-    path.write_text("\n".join(lines))
+    text = "\n".join(lines)
+    kept = _cross_study_section(path)
+    path.write_text(text + "\n" + kept + "\n" if kept else text)
+
+
+def _cross_study_section(path: Path) -> str:
+    """The cross-study tables (models.evaluate_cross) already in `path`: retraining rewrites
+    the within-study part only; those figures change when that command is run again."""
+    from models.cross_report import BEGIN, END
+
+    text = path.read_text() if path.exists() else ""
+    if BEGIN not in text or END not in text:
+        return ""
+    return BEGIN + text.split(BEGIN, 1)[1].split(END, 1)[0] + END
 
 
 def _session_starts_section(starts: list[dict]) -> list[str]:

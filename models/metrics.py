@@ -10,6 +10,7 @@ import numpy as np
 
 BOOTSTRAP_RESAMPLES = 2000
 CI_LEVEL = 0.95
+CI_METRICS = ("balanced_accuracy", "sensitivity", "specificity", "macro_f1", "auroc")
 
 
 def balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
@@ -95,7 +96,7 @@ def subject_bootstrap_ci(
     """95% percentile intervals of the pooled metrics, resampling whole subjects."""
     rng = np.random.default_rng(seed)
     n = len(subjects)
-    draws: dict[str, list[float]] = {"balanced_accuracy": [], "macro_f1": [], "auroc": []}
+    draws: dict[str, list[float]] = {k: [] for k in CI_METRICS}
     if n == 0:
         return {k: (math.nan, math.nan) for k in draws}
     for _ in range(resamples):
@@ -136,3 +137,56 @@ def report(subjects: list[tuple[np.ndarray, np.ndarray]], threshold: float, seed
         },
         "threshold": threshold,
     }
+
+
+def paired_difference(
+    first: list[tuple[np.ndarray, np.ndarray]],
+    second: list[tuple[np.ndarray, np.ndarray]],
+    thresholds: tuple[float, float],
+    seed: int = 0,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> dict[str, tuple[float, float, float]]:
+    """Pooled metric of `first` minus that of `second` (the same subjects and windows, two
+    models' scores), with a 95% interval resampling subjects for both at once:
+    {metric: (difference, low, high)} for balanced accuracy and AUROC."""
+    keys = ("balanced_accuracy", "auroc")
+
+    def pooled(pick) -> dict[str, float]:
+        out = {}
+        y = np.concatenate([first[i][0] for i in pick])
+        for k in keys:
+            values = []
+            for scored, threshold in zip((first, second), thresholds, strict=True):
+                s = np.concatenate([scored[i][1] for i in pick])
+                values.append(summary(y, s, threshold)[k])
+            out[k] = values[0] - values[1]
+        return out
+
+    n = len(first)
+    if n == 0 or len(second) != n:
+        return {k: (math.nan, math.nan, math.nan) for k in keys}
+    point = pooled(range(n))
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list[float]] = {k: [] for k in keys}
+    for _ in range(resamples):
+        d = pooled(rng.integers(0, n, n))
+        for k in keys:
+            draws[k].append(d[k])
+    lo, hi = (1 - CI_LEVEL) / 2 * 100, (1 + CI_LEVEL) / 2 * 100
+    return {
+        k: (point[k], float(np.nanpercentile(draws[k], lo)), float(np.nanpercentile(draws[k], hi)))
+        for k in keys
+    }
+
+
+def median_with_ci(
+    values: list[float], seed: int = 0, resamples: int = BOOTSTRAP_RESAMPLES
+) -> tuple[float, float, float]:
+    """Median of per-subject values and its 95% percentile bootstrap interval (NaN dropped)."""
+    v = np.array([x for x in values if math.isfinite(x)])
+    if v.size == 0:
+        return math.nan, math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    draws = np.median(v[rng.integers(0, v.size, (resamples, v.size))], axis=1)
+    lo, hi = (1 - CI_LEVEL) / 2 * 100, (1 + CI_LEVEL) / 2 * 100
+    return float(np.median(v)), float(np.percentile(draws, lo)), float(np.percentile(draws, hi))

@@ -38,6 +38,9 @@ class SubjectWindows:
     windows: list[WindowFeatures]
     labels: np.ndarray  # per window: 1.0 stress, 0.0 not, NaN unlabelled
     episode: np.ndarray  # per window: 0 not stress, else the stress episode's number
+    # per second from the recording's start: 1.0 stress, 0.0 not, NaN unlabelled (the phases
+    # of models.studies come from it)
+    per_second: np.ndarray | None = None
 
     @property
     def n_labelled(self) -> int:
@@ -137,7 +140,9 @@ def load_subject(
     episodes = lab.stress_episode_index(per_second)
     idx = np.clip(np.floor(t_end - span / 2).astype(np.int64), 0, max(0, episodes.size - 1))
     episode = episodes[idx] if episodes.size else np.zeros(len(windows), dtype=np.int64)
-    return SubjectWindows(name or folder.name, windows, window_label, episode * (window_label == 1))
+    return SubjectWindows(
+        name or folder.name, windows, window_label, episode * (window_label == 1), per_second
+    )
 
 
 def _per_second_labels(folder, table, start_unix, duration) -> np.ndarray | None:

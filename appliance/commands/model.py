@@ -22,8 +22,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--skip-eval", action="store_true", help="skip leave-one-subject-out")
     t.add_argument("--workers", type=int, default=None, help="evaluation folds side by side")
-    e = sub.add_parser("eval", help="metrics of the shipped model on a folder of recordings")
-    e.add_argument("--data", type=Path, required=True, help="recordings in the E4 layout")
+    e = sub.add_parser(
+        "eval", help="metrics of the shipped model and its transparent peer on recordings"
+    )
+    e.add_argument("--data", type=Path, default=None, help="recordings in the E4 layout")
+    e.add_argument(
+        "--cross",
+        type=Path,
+        nargs=2,
+        metavar=("STUDY_A", "STUDY_B"),
+        default=None,
+        help="train on each study, score the other, and pool them leave-one-subject-out "
+        "(needs TensorFlow; writes models/EVALUATION.md)",
+    )
+    e.add_argument(
+        "--peer", type=Path, default=None, help="the peer's .json (default: models/peer.json)"
+    )
     e.add_argument("--model", type=Path, default=None, help="a .tflite (its .json beside it)")
     e.add_argument("--labels", type=Path, default=None, help="a Stress-Predict labels file")
     e.add_argument("--cache", type=Path, default=None, help="cache replayed windows here")
@@ -58,11 +72,55 @@ def _train(args: argparse.Namespace) -> int:
     return train.main(argv)
 
 
-def _eval(args: argparse.Namespace) -> int:
-    from appliance.affect.model_runtime import AffectModel, ModelUnavailable
-    from models.evaluate_directory import evaluate_directory
+def _cross(args: argparse.Namespace) -> int:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        print(
+            "attune model eval --cross trains the network: pip install -e '.[train]'",
+            file=sys.stderr,
+        )
+        return 2
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))  # models/ lives beside the package
+    from models import evaluate_cross
 
+    for folder in args.cross:
+        if not folder.is_dir():
+            print(f"attune model eval: {folder} is not a directory", file=sys.stderr)
+            return 2
+    argv = ["--a", str(args.cross[0]), "--b", str(args.cross[1])]
+    if args.cache:
+        argv += ["--cache", str(args.cache)]
+    if args.workers > 1:
+        argv += ["--workers", str(args.workers)]
+    return evaluate_cross.main(argv)
+
+
+def _load_peer(path: Path | None):
+    """The peer to score beside the model; None (with a warning) when its file is absent."""
+    from models import peer
+
+    path = path or peer.DEFAULT_PATH
+    try:
+        return peer.load(path)
+    except FileNotFoundError:
+        logging.getLogger(__name__).warning("no peer at %s: the model is scored alone", path)
+    except (KeyError, TypeError, ValueError) as exc:
+        logging.getLogger(__name__).warning("peer %s unusable (%s): scored alone", path, exc)
+    return None
+
+
+def _eval(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    if args.cross:
+        return _cross(args)
+    if args.data is None:
+        print("attune model eval: give --data DIR (or --cross STUDY_A STUDY_B)", file=sys.stderr)
+        return 2
+    from appliance.affect.model_runtime import AffectModel, ModelUnavailable
+    from models.evaluate_directory import evaluate_directory, side_by_side
+
     if not args.data.is_dir():
         print(f"attune model eval: {args.data} is not a directory", file=sys.stderr)
         return 2
@@ -78,6 +136,7 @@ def _eval(args: argparse.Namespace) -> int:
             labels_file=args.labels,
             cache_dir=args.cache,
             workers=args.workers,
+            peer=_load_peer(args.peer),
         )
     except ValueError as exc:
         print(f"attune model eval: {exc}", file=sys.stderr)
@@ -89,5 +148,6 @@ def _eval(args: argparse.Namespace) -> int:
         )
         print(json.dumps(result))
         return 1
+    print(side_by_side(result))
     print(json.dumps(result))
     return 0

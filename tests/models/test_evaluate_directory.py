@@ -55,6 +55,25 @@ def test_cli_eval_prints_metrics_as_json_on_the_last_line(study, capsys):
     assert result["auroc"] > 0.7
 
 
+def test_cli_eval_prints_the_peer_beside_the_model_on_the_same_windows(study, capsys):
+    assert cli.main(["model", "eval", "--data", str(study)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(lines[-1])
+    peer = result["peer"]
+    assert peer["n_windows"] == result["n_windows"] and peer["n_subjects"] == 2
+    for key in ("balanced_accuracy", "sensitivity", "specificity", "auroc"):
+        assert key in peer and key in peer["ci95"] and key in result["ci95"]
+    assert set(result["model_minus_peer"]) == {"balanced_accuracy", "auroc"}
+    assert result["layout"] == "e4"
+    table = "\n".join(lines[:-1])
+    assert "model" in table and "peer" in table and "model − peer" in table
+
+
+def test_cli_eval_needs_a_folder_or_two_studies(capsys):
+    assert cli.main(["model", "eval"]) == 2
+    assert "--data DIR" in capsys.readouterr().err
+
+
 def test_cli_eval_reports_an_empty_directory_clearly(tmp_path, capsys):
     assert cli.main(["model", "eval", "--data", str(tmp_path)]) == 1
     err = capsys.readouterr().err
@@ -74,3 +93,14 @@ def test_shipped_model_on_two_stress_predict_subjects(tmp_path):
     result = evaluate_directory(tmp_path, AffectModel())
     assert result["n_subjects"] == 2
     assert result["auroc"] > 0.6  # these two were in training: a sanity check, not a metric
+
+
+def test_cli_cross_study_says_it_needs_tensorflow(tmp_path, capsys):
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("TensorFlow is installed: --cross would train the network")
+    assert cli.main(["model", "eval", "--cross", str(tmp_path), str(tmp_path)]) == 2
+    assert "pip install -e '.[train]'" in capsys.readouterr().err
