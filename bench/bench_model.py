@@ -20,6 +20,7 @@ from appliance.affect.baseline import Baseline
 from appliance.affect.model_estimator import ModelEstimator
 from appliance.affect.model_features import FEATURE_NAMES
 from appliance.affect.model_runtime import AffectModel
+from appliance.affect.peer_estimator import PeerEstimator, PeerSpec
 from appliance.affect.rules import RuleEstimator
 from appliance.signals.features import WindowFeatures
 
@@ -78,10 +79,19 @@ def main() -> None:
     for win in windows:
         rules.estimate(win)
     rules_ms = (time.perf_counter() - start) / N_ESTIMATES * 1e3
+    peer = PeerEstimator(PeerSpec.load(), calibration)  # what the device ships
+    start = time.perf_counter()
+    for win in windows:
+        peer.estimate(win)
+    peer_ms = (time.perf_counter() - start) / N_ESTIMATES * 1e3
     print(f"estimate, model        : {model_ms * 1e3:8.1f} µs")
     print(
         f"estimate, rules        : {rules_ms * 1e3:8.1f} µs  "
         f"ratio model/rules {model_ms / rules_ms:.2f}"
+    )
+    print(
+        f"estimate, peer (shipped): {peer_ms * 1e3:7.1f} µs  "
+        f"ratio peer/rules {peer_ms / rules_ms:.2f}"
     )
     print(
         f"peak memory: interpreter load +{(rss_after - rss_before) / 1024:.1f} MiB (ru_maxrss); "

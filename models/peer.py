@@ -163,22 +163,30 @@ def load(path: Path = DEFAULT_PATH) -> Peer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Fit the peer beside the shipped model: on the same study (Stress-Predict by default),
-    its L2 strength by leave-one-subject-out over that study's people."""
+    """Fit the peer: on the studies given (Stress-Predict by default), its L2 strength by
+    leave-one-subject-out over their people; the device ships the fit on both studies."""
     import argparse
     import logging
 
     from models import dataset, studies
+    from models.replay import ReplaySettings
 
     p = argparse.ArgumentParser(prog="models.peer", description=main.__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=dataset.DEFAULT_DATA)
+    p.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        help="a study folder (repeat to train on several; default: Stress-Predict)",
+    )
     p.add_argument("--cache", type=Path, default=dataset.DEFAULT_CACHE)
     p.add_argument("--out", type=Path, default=DEFAULT_PATH)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    sessions = studies.load_study(args.data, cache_dir=args.cache)
+    folders = args.data or [dataset.DEFAULT_DATA]
+    by_study = {f: studies.load_study(f, cache_dir=args.cache) for f in folders}
+    sessions = [s for found in by_study.values() for s in found]
     if len(sessions) < 3:
-        logging.error("need at least 3 labelled people in %s", args.data)
+        logging.error("need at least 3 labelled people in %s", ", ".join(map(str, folders)))
         return 1
     subjects = [(s.x_labelled, s.y_labelled) for s in sessions]
     l2, scores = choose_l2(subjects)
@@ -190,10 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         args.out,
         {
             "training": {
-                "data": args.data.name,
-                "data_sha256": dataset.data_fingerprint(args.data),
-                "subjects": [s.name for s in sessions],
+                "data": [f.name for f in folders],
+                "data_sha256": [dataset.data_fingerprint(f) for f in folders],
+                "subjects": [f"{f.name}/{s.name}" for f, found in by_study.items() for s in found],
                 "calibration_s": dataset.CALIBRATION_S,
+                "window_s": ReplaySettings().window_s,
                 "l2_grid_loso_balanced_accuracy": {
                     f"{k:g}": round(v, 4) for k, v in scores.items()
                 },

@@ -10,9 +10,12 @@ training data. The model still runs; its confidence is lowered and the session r
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 HALF_LIFE_WINDOWS = 24.0  # about 2 minutes of windows at one per 5 s
 MIN_WINDOWS = 12  # no verdict before this many windows
@@ -44,6 +47,7 @@ class DriftMonitor:
 
     def __init__(self, feature_names: tuple[str, ...], half_life: float = HALF_LIFE_WINDOWS):
         self.names = tuple(feature_names)
+        self._warned: set[str] = set()  # inputs already named in a warning
         self._alpha = 1.0 - 0.5 ** (1.0 / half_life)
         self._mean = np.zeros(len(self.names))
         self._var = np.zeros(len(self.names))
@@ -60,7 +64,16 @@ class DriftMonitor:
         self._mean += a * delta
         self._var = (1 - a) * (self._var + a * delta * delta)
         self._outliers += a * (float(np.any(np.abs(z) > OUTLIER_Z)) - self._outliers)
-        return self.status()
+        status = self.status()
+        worst = status.worst_feature
+        if status.drifting and worst is not None and worst not in self._warned:
+            self._warned.add(worst)  # once per input and session, not every window
+            log.warning(
+                "model inputs have left the training distribution (%s at %.1f SD)",
+                worst,
+                status.worst_mean_z,
+            )
+        return status
 
     def status(self) -> DriftStatus:
         if self.n == 0:

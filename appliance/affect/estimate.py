@@ -24,7 +24,7 @@ class AffectEstimate:
     confidence: float  # 0..1; low quality lowers it
     quality: float  # 0..1, the window's signal quality
     features: dict[str, float] = field(default_factory=dict)
-    source: str = "rules"  # "rules" or "model"
+    source: str = "rules"  # "rules", "peer" (the logistic regression) or "model" (the network)
 
     @property
     def label(self) -> str:

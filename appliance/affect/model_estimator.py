@@ -21,6 +21,7 @@ from appliance.affect.model_runtime import (
     arousal_from_p_stress,
     check_session_fit,
 )
+from appliance.affect.peer_estimator import DEFAULT_PEER_PATH, PeerEstimator, PeerSpec
 from appliance.affect.rules import RuleEstimator
 from appliance.signals.features import WindowFeatures
 
@@ -39,20 +40,11 @@ class ModelEstimator:
             self._context.push(w)
         self.drift = DriftMonitor(FEATURE_NAMES)
         self.drift_status = DriftStatus(False, 0, None, 0.0, 0.0)
-        self._warned: set[str] = set()  # inputs already named in a drift warning
 
     def estimate(self, features: WindowFeatures) -> AffectEstimate:
         x = self._context.push(features)
         p = float(self.model.predict(x)[0])
         self.drift_status = self.drift.update(self.model.standardise(x))
-        worst = self.drift_status.worst_feature
-        if self.drift_status.drifting and worst is not None and worst not in self._warned:
-            self._warned.add(worst)  # once per input and session, not every window
-            log.warning(
-                "model inputs have left the training distribution (%s at %.1f SD)",
-                self.drift_status.worst_feature,
-                self.drift_status.worst_mean_z,
-            )
         spec = self.model.spec
         arousal = arousal_from_p_stress(p, spec.calm_below, spec.stressed_above)
         certainty = MIN_CERTAINTY + (1 - MIN_CERTAINTY) * abs(2 * p - 1)
@@ -82,30 +74,43 @@ class ModelEstimator:
 
 
 class EstimatorSource:
-    """Each session's estimator: the affect model when it loads and suits the session, else the
-    rules. The model is loaded once, on the first session that asks, and shared by every later
-    session (an estimator's own state, its temporal context and drift, is per session)."""
+    """Each session's estimator: the shipped one when it loads and suits the session, else the
+    rules. The shipped estimator is the transparent peer (peer.json) where it is installed, as
+    it beat the network across studies (docs/model.md, round 10), else the network. It is
+    loaded once, on the first session that asks, and shared by every later session (an
+    estimator's own state, its temporal context and drift, is per session)."""
 
-    def __init__(self, model_path: Path | None = None) -> None:
+    def __init__(
+        self, model_path: Path | None = None, peer_path: Path | None = DEFAULT_PEER_PATH
+    ) -> None:
         self.model_path = model_path
-        self._model: AffectModel | None = None
+        self.peer_path = peer_path  # None: the network only
+        self._loaded: AffectModel | PeerSpec | None = None
         self._why_not: str | None = None
         self._lock = threading.Lock()  # the service warms it up while a session may start
 
-    def load(self) -> AffectModel | None:
-        """The model, loaded on the first call; None (with `why_not` set) when it cannot be."""
+    def load(self) -> AffectModel | PeerSpec | None:
+        """The shipped estimator's parameters, loaded on the first call; None (with `why_not`
+        set) when they cannot be."""
         with self._lock:
-            return self._load()
+            if self._loaded is None and self._why_not is None:
+                self._loaded, self._why_not = self._load()
+            return self._loaded
 
-    def _load(self) -> AffectModel | None:
-        if self._model is None and self._why_not is None:
+    def _load(self) -> tuple[AffectModel | PeerSpec | None, str | None]:
+        if self.peer_path is not None:
             try:
-                self._model = AffectModel(self.model_path)
-                n = len(FEATURE_NAMES)
-                log.info("affect model %s loaded (%d features)", self._model.path, n)
+                peer = PeerSpec.load(self.peer_path)
+                log.info("affect estimator: the logistic peer %s", peer.path)
+                return peer, None
             except ModelUnavailable as exc:
-                self._why_not = str(exc)
-        return self._model
+                log.warning("the logistic peer is not used: %s", exc)
+        try:
+            model = AffectModel(self.model_path)
+        except ModelUnavailable as exc:
+            return None, str(exc)
+        log.info("affect model %s loaded (%d features)", model.path, len(FEATURE_NAMES))
+        return model, None
 
     def estimator(
         self,
@@ -113,28 +118,33 @@ class EstimatorSource:
         *,
         window_s: float | None = None,
         calibration_s: float | None = None,
-    ) -> tuple[ModelEstimator | RuleEstimator, str | None]:
-        """(the model estimator, None) when the model loads and suits the session's analysis
-        window (when given), else (the RuleEstimator, why not), the reason also logged."""
-        model = self.load()
+    ) -> tuple[ModelEstimator | PeerEstimator | RuleEstimator, str | None]:
+        """(the shipped estimator, None) when it loads and suits the session's analysis window
+        (when given), else (the RuleEstimator, why not), the reason also logged."""
+        loaded = self.load()
         why = self._why_not
-        if model is not None and window_s is not None:
+        if loaded is not None and window_s is not None:
             try:
-                check_session_fit(model.spec, window_s)
+                if isinstance(loaded, PeerSpec):
+                    loaded.check_session_fit(window_s)
+                else:
+                    check_session_fit(loaded.spec, window_s)
             except ModelUnavailable as exc:
-                model, why = None, str(exc)
-        if model is None:
+                loaded, why = None, str(exc)
+        if loaded is None:
             log.warning("affect model not used, falling back to the rule estimate: %s", why)
             return RuleEstimator(Baseline.from_windows(calibration_windows)), why
-        if calibration_s is not None and calibration_s + 1e-6 < model.spec.calibration_s:
+        if isinstance(loaded, PeerSpec):
+            return PeerEstimator(loaded, calibration_windows), None
+        if calibration_s is not None and calibration_s + 1e-6 < loaded.spec.calibration_s:
             # Still usable (the baseline is a median of fewer windows), but noisier than evaluated.
             log.warning(
                 "this session calibrates for %g s, the affect model was evaluated with %g s: "
                 "its baseline is noisier than measured (session.calibration_min)",
                 calibration_s,
-                model.spec.calibration_s,
+                loaded.spec.calibration_s,
             )
-        return ModelEstimator(model, calibration_windows), None
+        return ModelEstimator(loaded, calibration_windows), None
 
 
 def make_estimator(
@@ -144,7 +154,8 @@ def make_estimator(
     window_s: float | None = None,
     calibration_s: float | None = None,
 ) -> tuple[ModelEstimator | RuleEstimator, str | None]:
-    """One estimator from a fresh source (tests and one-off analyses)."""
-    return EstimatorSource(model_path).estimator(
+    """The network's estimator (or the rules) from a fresh source: tests and analyses of the
+    network itself."""
+    return EstimatorSource(model_path, peer_path=None).estimator(
         calibration_windows, window_s=window_s, calibration_s=calibration_s
     )

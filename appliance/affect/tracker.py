@@ -14,6 +14,7 @@ import math
 from appliance.affect.baseline import Baseline
 from appliance.affect.estimate import AffectEstimate, Estimator
 from appliance.affect.model_estimator import EstimatorSource, ModelEstimator
+from appliance.affect.peer_estimator import PeerEstimator
 from appliance.affect.priors import entry_arousal
 from appliance.signals.features import WindowFeatures
 
@@ -54,7 +55,7 @@ class AffectTracker:
         if not self.drift_flagged and estimate.features.get("drift") == 1.0:
             # Live inputs left the model's training distribution: say so in the record.
             self.drift_flagged = True
-            if isinstance(self.estimator, ModelEstimator):  # only the model's inputs drift
+            if isinstance(self.estimator, ModelEstimator | PeerEstimator):  # trained ones drift
                 report = self.estimator.drift_report()
                 self._notes.append(("model_drift", json.dumps(report, default=str)))
         if estimate.usable:

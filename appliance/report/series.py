@@ -13,7 +13,6 @@ import numpy as np
 
 from appliance.signals.outcome import (
     END_SPAN_S,
-    START_SPAN_S,
     Change,
     arousal_change,
     heart_rate_change,
@@ -112,17 +111,20 @@ def _describe(name: str, c: Change, fmt: str, unit: str, missing: str) -> str:
     return f"{name} {c.start:{fmt}} → {c.end:{fmt}}{unit} ({sign}{delta}, quality {c.quality:.1f})"
 
 
-def summary_line(hr: Change, arousal: Change) -> str:
-    """E.g. 'Heart rate 84 → 71 bpm (−13, quality 0.9) · Arousal 0.66 → 0.31 (−0.35, …)'."""
-    return (
+def summary_line(hr: Change, arousal: Change, entry: float | None = None) -> str:
+    """E.g. 'Heart rate 84 → 71 bpm (−13, quality 0.9) · Arousal 0.66 → 0.31 (−0.35, …)',
+    with the entry estimate (the arrival against resting norms) when the session has one."""
+    line = (
         f"{_describe('Heart rate', hr, '.0f', ' bpm', 'no usable pulse signal')}   ·   "
         f"{_describe('Arousal', arousal, '.2f', '', 'no usable estimate')}"
     )
+    return line if entry is None else f"{line}   ·   on arrival {entry:.2f}"
 
 
 def span_note() -> str:
     """What the headline's start and end are, for the line under it."""
     return (
-        f"Heart rate: calibration vs last {END_SPAN_S / 60:.0f} min.  Arousal: first "
-        f"{START_SPAN_S / 60:.0f} min after calibration vs last {END_SPAN_S / 60:.0f} min."
+        f"Heart rate: calibration vs last {END_SPAN_S / 60:.0f} min.   Arousal: first minute "
+        f"after calibration vs last {END_SPAN_S / 60:.0f} min.   On arrival: calibration vs "
+        "resting norms."
     )

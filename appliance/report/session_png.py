@@ -93,7 +93,7 @@ def _draw(
     FigureCanvasAgg(figure)
     grid = figure.add_gridspec(
         5, 1, height_ratios=(0.3, 1, 1, 1, 0.8), hspace=0.14,
-        left=0.1, right=0.91, top=0.845, bottom=0.09,
+        left=0.1, right=0.91, top=0.845, bottom=0.11,
     )  # fmt: skip
     ribbon = figure.add_subplot(grid[0])
     hr_ax, eda_ax, arousal_ax, tempo_ax = (
@@ -106,7 +106,8 @@ def _draw(
 
     calibration = series.calibration_window(segs)
     if physiology:
-        summary = series.summary_line(*series.changes(physiology, calibration))
+        entry = (session.summary or {}).get("arousal_entry")
+        summary = series.summary_line(*series.changes(physiology, calibration), entry)
     else:
         summary = f"{NO_PHYSIOLOGY} in this session: music decisions only."
     who_what, when = _title(session, end_s)
@@ -116,7 +117,7 @@ def _draw(
     figure.text(0.1, 0.929, when, fontsize=15)
     figure.text(0.1, 0.896, summary, fontsize=15)
     figure.text(
-        0.1, 0.02,
+        0.1, 0.012,
         "Faded line: poor signal quality, not reliable.   Grey vertical lines: music segment "
         "changes.   Red vertical lines: alerts.\n" + series.span_note(),
         fontsize=12, color="dimgray",

@@ -150,7 +150,7 @@ def test_model_path_is_the_repository_models_folder():
 def test_drift_is_logged_once_per_input_and_session_not_every_window(caplog):
     calibration = [_window(float(t)) for t in range(20, 180, 5)]
     est, _ = make_estimator(calibration)
-    with caplog.at_level(logging.WARNING, logger="appliance.affect.model_estimator"):
+    with caplog.at_level(logging.WARNING, logger="appliance.affect.drift"):
         # A racing spell, then a very calm one: different inputs lead the drift in turn.
         windows = [
             est.estimate(

@@ -67,3 +67,10 @@ def test_changes_without_good_data_say_what_is_missing() -> None:
     line = series.summary_line(hr_change, arousal_change)
     assert "Heart rate: no usable pulse signal" in line
     assert "Arousal: no usable estimate" in line
+
+
+def test_the_headline_names_the_arrival_when_the_session_has_an_entry_estimate() -> None:
+    from appliance.signals.outcome import Change
+
+    line = series.summary_line(Change(88, 73, 1.0, 1.0), Change(0.36, 0.18, 1.0, 1.0), 0.74)
+    assert line.endswith("on arrival 0.74") and "Arousal 0.36 → 0.18 (−0.18" in line

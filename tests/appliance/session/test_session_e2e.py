@@ -65,7 +65,7 @@ def test_short_session_records_decisions_physiology_and_audio(tmp_path: Path) ->
     assert row.status == "completed"
     assert row.listener_id == "t-1"
     assert abs(row.duration_s - 7 * 60) < 1.0
-    assert row.summary["affect_source"] == "model"  # the shipped LiteRT model, not the rules
+    assert row.summary["affect_source"] == "peer"  # the shipped estimator, not the rules
 
     decisions = store.decisions(result.session_id)
     phases = [d["phase"] for d in decisions]
