@@ -56,6 +56,8 @@ SIM_UPDATE_S = 10.0  # physiology windows (60 s) re-analysed this often (the dev
 PROBE_STEP_S = 5.0
 HR_LIMIT_GRACE_S = 60.0  # HR beyond the absolute limits this long without a stop: a violation
 DEFAULT_PROFILE = {"goal": "relax", "constraint": "none"}
+# The device's estimator, loaded once per process as the service loads it once per boot.
+ESTIMATORS = EstimatorSource()
 
 
 @dataclass
@@ -147,7 +149,7 @@ def simulate_session(
         clock=clock,
         sensors=sensors,
         stream=PhysiologyStream(window_s=60.0, update_s=SIM_UPDATE_S),
-        affect=AffectTracker(EstimatorSource(), calibration_s=plan.calibration_s, window_s=60.0),
+        affect=AffectTracker(ESTIMATORS, calibration_s=plan.calibration_s, window_s=60.0),
         sequencer=sequencer,
         renderer=SilentRenderer(),
         rendering=Rendering.INLINE,
