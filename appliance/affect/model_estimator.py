@@ -7,7 +7,6 @@ recent windows for temporal context (the calibration windows first, exactly as i
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from pathlib import Path
 
@@ -23,12 +22,10 @@ from appliance.affect.model_runtime import (
 )
 from appliance.affect.peer_estimator import DEFAULT_PEER_PATH, PeerEstimator, PeerSpec
 from appliance.affect.rules import RuleEstimator
+from appliance.affect.trained import trained_estimate
 from appliance.signals.features import WindowFeatures
 
 log = logging.getLogger(__name__)
-
-DRIFT_CONFIDENCE_FACTOR = 0.5  # inputs unlike the training data: trust the answer less
-MIN_CERTAINTY = 0.5  # confidence multiplier at P(stress) = 0.5
 
 
 class ModelEstimator:
@@ -47,26 +44,8 @@ class ModelEstimator:
         self.drift_status = self.drift.update(self.model.standardise(x))
         spec = self.model.spec
         arousal = arousal_from_p_stress(p, spec.calm_below, spec.stressed_above)
-        certainty = MIN_CERTAINTY + (1 - MIN_CERTAINTY) * abs(2 * p - 1)
-        confidence = features.quality * certainty
-        if self.drift_status.drifting:
-            confidence *= DRIFT_CONFIDENCE_FACTOR
-        values = {name: float(v) for name, v in zip(FEATURE_NAMES, x, strict=True)}
-        values.update(
-            drift=1.0 if self.drift_status.drifting else 0.0,
-            drift_worst_z=self.drift_status.worst_mean_z,
-            hr_bpm=features.hr_bpm,
-            scl_us=features.scl_us,
-        )
-        return AffectEstimate(
-            t=features.t_end,
-            p_stress=p,
-            arousal=arousal,
-            confidence=max(0.0, min(1.0, confidence)) if math.isfinite(confidence) else 0.0,
-            quality=features.quality,
-            features=values,
-            source="model",
-        )
+        inputs = {name: float(v) for name, v in zip(FEATURE_NAMES, x, strict=True)}
+        return trained_estimate(features, p, arousal, inputs, self.drift_status, "model")
 
     def drift_report(self) -> dict[str, object]:
         """For the session record: the latest drift verdict and whether it ever fired."""

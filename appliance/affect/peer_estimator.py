@@ -22,11 +22,10 @@ from appliance.affect.drift import DriftMonitor, DriftStatus
 from appliance.affect.estimate import AffectEstimate
 from appliance.affect.model_features import FEATURE_NAMES, ContextFeatures, FeatureBaseline
 from appliance.affect.model_runtime import ModelUnavailable
+from appliance.affect.trained import trained_estimate
 from appliance.signals.features import WindowFeatures
 
 DEFAULT_PEER_PATH = Path(__file__).resolve().parents[2] / "models" / "peer.json"
-MIN_CERTAINTY = 0.5  # confidence multiplier at P(stress) = 0.5, as for the network
-DRIFT_CONFIDENCE_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -92,30 +91,12 @@ class PeerEstimator:
     def estimate(self, features: WindowFeatures) -> AffectEstimate:
         x = self._context.push(features)[self._columns].astype(float)
         z = (x - self.spec.mean) / self.spec.scale
-        p = float(
-            1.0 / (1.0 + math.exp(-(self.spec.intercept + float(z @ self.spec.coefficients))))
-        )
+        logit = self.spec.intercept + float(z @ self.spec.coefficients)
+        p = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, logit))))
         self.drift_status = self.drift.update(z)
-        certainty = MIN_CERTAINTY + (1 - MIN_CERTAINTY) * abs(2 * p - 1)
-        confidence = features.quality * certainty
-        if self.drift_status.drifting:
-            confidence *= DRIFT_CONFIDENCE_FACTOR
-        values = {name: float(v) for name, v in zip(self.spec.inputs, x, strict=True)}
-        values.update(
-            drift=1.0 if self.drift_status.drifting else 0.0,
-            drift_worst_z=self.drift_status.worst_mean_z,
-            hr_bpm=features.hr_bpm,
-            scl_us=features.scl_us,
-        )
-        return AffectEstimate(
-            t=features.t_end,
-            p_stress=p,
-            arousal=p,  # its decision threshold, 0.5, is the shared neutral centre
-            confidence=max(0.0, min(1.0, confidence)) if math.isfinite(confidence) else 0.0,
-            quality=features.quality,
-            features=values,
-            source="peer",
-        )
+        inputs = {name: float(v) for name, v in zip(self.spec.inputs, x, strict=True)}
+        # Its decision threshold, 0.5, is the shared neutral centre: arousal is P(stress).
+        return trained_estimate(features, p, p, inputs, self.drift_status, "peer")
 
     def drift_report(self) -> dict[str, object]:
         return {**self.drift_status.as_dict(), "ever_drifted": self.drift.ever_drifted}
