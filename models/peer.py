@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.affect.model_features import FEATURE_NAMES
+from appliance.affect.peer_estimator import CHECKSUM_KEY, parameters_sha256
 from models import metrics
 
 INPUTS = ("hr_rel", "ln_rmssd_ratio", "ln_scl_ratio", "scr_delta_per_min")
@@ -153,6 +154,8 @@ def train_peer(subjects: list[tuple[np.ndarray, np.ndarray]], grid=L2_GRID) -> P
 
 def save(peer: Peer, path: Path, extra: dict | None = None) -> None:
     data = {**peer.as_dict(), **(extra or {})}
+    # The device refuses a peer.json whose content no longer matches this (PeerSpec.load).
+    data[CHECKSUM_KEY] = parameters_sha256(json.loads(json.dumps(data)))
     tmp = Path(path).with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
     tmp.replace(path)

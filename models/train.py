@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.affect.model_features import FEATURE_NAMES
-from appliance.affect.model_runtime import MODEL_FORMAT
+from appliance.affect.model_runtime import MODEL_FORMAT, file_sha256
 from models import dataset, evaluate, network
 from models.replay import ReplaySettings
 
@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     write_atomic(args.out / "affect.tflite", final["tflite"])
     metrics = evaluate.metrics_for_json(results)
     spec = describe(final, subjects, args.data, args.seed, metrics)
+    # The runtime refuses a weights file whose bytes are not these (a corrupted one can load).
+    spec["model_sha256"] = file_sha256(args.out / "affect.tflite")
     write_atomic(args.out / "affect.json", (json.dumps(spec, indent=1) + "\n").encode())
     if results:
         evaluate.write_markdown(args.out / "EVALUATION.md", results, spec)

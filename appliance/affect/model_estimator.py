@@ -66,6 +66,8 @@ class EstimatorSource:
         self.peer_path = peer_path  # None: the network only
         self._loaded: AffectModel | PeerSpec | None = None
         self._why_not: str | None = None
+        # Why the peer was refused when the network took its place (for the session record).
+        self.peer_set_aside: str | None = None
         self._lock = threading.Lock()  # the service warms it up while a session may start
 
     def load(self) -> AffectModel | PeerSpec | None:
@@ -84,6 +86,7 @@ class EstimatorSource:
                 return peer, None
             except ModelUnavailable as exc:
                 log.warning("the logistic peer is not used: %s", exc)
+                self.peer_set_aside = str(exc)
         try:
             model = AffectModel(self.model_path)
         except ModelUnavailable as exc:

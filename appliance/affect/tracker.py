@@ -71,6 +71,8 @@ class AffectTracker:
         self._notes.append(("baseline", self.baseline.describe()))
         if why_rules:
             self._notes.append(("affect_rules", why_rules))
+        elif self.source.peer_set_aside:
+            self._notes.append(("affect_peer_refused", self.source.peer_set_aside))
 
     def take_notes(self) -> list[tuple[str, str]]:
         """(kind, detail) events for the session record since the last call."""

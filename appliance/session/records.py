@@ -16,7 +16,14 @@ from typing import Any
 from appliance.store.db import Store
 
 DEVICE_EVENTS = frozenset(
-    {"sensor_missing", "sensor_lost", "staff_alert", "stopped_by", "affect_rules"}
+    {
+        "sensor_missing",
+        "sensor_lost",
+        "staff_alert",
+        "stopped_by",
+        "affect_rules",
+        "affect_peer_refused",
+    }
 )
 
 
