@@ -290,3 +290,15 @@ def test_polkit_rule_allows_only_power_off_for_attune(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == verdict
+
+
+def test_unit_caps_memory_and_tasks_with_headroom_over_the_measured_peak() -> None:
+    settings = dict(
+        line.split("=", 1)
+        for line in UNIT.read_text().splitlines()
+        if line[:1].isalpha() and "=" in line
+    )
+    mb = {k: int(settings[k].rstrip("M")) for k in ("MemoryHigh", "MemoryMax")}
+    peak_mb = 190  # the bench's peak RSS of a session
+    assert peak_mb * 1.5 <= mb["MemoryHigh"] < mb["MemoryMax"] <= 512  # a Pi Zero 2 W's RAM
+    assert 32 <= int(settings["TasksMax"]) <= 256
