@@ -21,4 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from appliance.service.run import run_service
 
-    return run_service(config_from(args), start_session=args.start_session)
+    return run_service(
+        config_from(args),
+        start_session=args.start_session,
+        load_config=lambda: config_from(args),
+    )

@@ -20,11 +20,13 @@ from datetime import datetime
 
 from appliance.app import Appliance
 from appliance.clock import Clock
+from appliance.config import Config
 from appliance.listeners import ListenerProfile, choose_listener
 from appliance.service.controls import ButtonActions, Controls
 from appliance.service.health import Level
 from appliance.service.monitor import HealthMonitor, status_line
 from appliance.service.prompts import Prompts
+from appliance.service.reload import reload_config, reload_profiles
 from appliance.service.sdnotify import Notifier
 from appliance.service.state import Running, State, run_in_thread
 from appliance.service.watched_sink import WatchedSink
@@ -57,6 +59,7 @@ class Service:
         now_local: Callable[[], datetime] = datetime.now,
         second_button: str = "none",
         clock: Clock | None = None,
+        load_config: Callable[[], Config] | None = None,
     ) -> None:
         self.appliance = appliance
         self.clock = clock or appliance.clock  # the loop's; the session runs on the appliance's
@@ -77,6 +80,8 @@ class Service:
         self._second_button = second_button
         self._events: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
         self._exit_after_stop: str | None = None  # "exit" or "power off"
+        self._load_config = load_config  # SIGHUP reads the configuration again through this
+        self._reload_asked = self._reload_deferred = False
         self._alert = False
         self._alert_prompt_pending = False
         self._ready = False
@@ -157,6 +162,8 @@ class Service:
         self._show_sensor_state()
         if self.state is State.IDLE and now - self._purged_at >= PURGE_EVERY_S:
             self._purge()
+        if self._reload_asked:
+            self._reload()
         if now - self._status_at >= STATUS_EVERY_S:
             self._send_status(now)
         pet_s = self.notifier.watchdog_pet_s
@@ -228,6 +235,27 @@ class Service:
                 volume = self.appliance.config.audio.start_volume_db
             mixer.set_volume(volume)
             log.info("volume %.0f dB", volume)
+
+    def request_reload(self) -> None:
+        """SIGHUP (safe from a signal handler: it only sets a flag the loop acts on)."""
+        self._reload_asked = True
+
+    def _reload(self) -> None:
+        # A session keeps the configuration it started with: the reload waits for its end.
+        if self.state is not State.IDLE:
+            if not self._reload_deferred:
+                self._reload_deferred = True
+                log.info("reload asked during a session: done once the session has ended")
+            return
+        self._reload_asked = self._reload_deferred = False
+        if self._load_config is None:
+            log.info("reload asked, but this service has no configuration file to read")
+            return
+        new = reload_config(self.appliance.config, self._load_config)
+        if new is not None:
+            self.appliance.config = new
+        self.profiles = reload_profiles(self.appliance.config)
+        self._prepare_next()
 
     def request_exit(self, *, power_off: bool = False) -> None:
         """Stop (SIGTERM) or shut down (the held button), after the session has faded out."""

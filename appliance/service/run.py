@@ -34,6 +34,7 @@ def make_service(
     render_ahead: bool = True,
     rendering: Rendering = Rendering.BACKGROUND,
     listener=None,
+    load_config: Callable[[], Config] | None = None,
 ) -> Service:
     """The service wired from the config. Tests on a simulated clock pass
     `rendering=Rendering.INLINE`, so what a session renders is waited for and reproducible."""
@@ -87,19 +88,33 @@ def make_service(
         wearable=wearable,
         second_button=second,
         clock=ui_clock,
+        load_config=load_config,
     )
 
 
-def run_service(config: Config, *, start_session: bool = False) -> int:
+def run_service(
+    config: Config,
+    *,
+    start_session: bool = False,
+    load_config: Callable[[], Config] | None = None,
+) -> int:
+    """The service until SIGTERM (or the held button). SIGHUP reads the configuration again
+    through `load_config`, between sessions: never a kill without the fade."""
     notifier = Notifier()
     notifier.status("starting")
     stop = {"asked": False}
+    service: Service | None = None
 
     def on_sigterm(signum: int, frame: object) -> None:
         stop["asked"] = True  # acted on by the main loop: the session fades out and is recorded
 
+    def on_sighup(signum: int, frame: object) -> None:
+        if service is not None:  # before the service exists there is nothing to reload
+            service.request_reload()
+
     signal.signal(signal.SIGTERM, on_sigterm)
-    service = make_service(config, notifier=notifier)
+    signal.signal(signal.SIGHUP, on_sighup)
+    service = make_service(config, notifier=notifier, load_config=load_config)
     try:
         service.start()
         if start_session:
