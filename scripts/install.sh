@@ -10,6 +10,7 @@
 #   ATTUNE_RASPI_CONFIG raspi-config (if found) ATTUNE_USERADD    useradd
 #   ATTUNE_GROUPADD   groupadd                  ATTUNE_USERMOD    usermod
 #   ATTUNE_VENV       "python3 -m venv"         ATTUNE_PIP        <venv>/bin/python -m pip
+#   ATTUNE_CHOWN      chown
 # DRY_RUN=1 prints what would change and changes nothing.
 set -euo pipefail
 
@@ -45,6 +46,7 @@ USERADD="${ATTUNE_USERADD:-useradd}"
 GROUPADD="${ATTUNE_GROUPADD:-groupadd}"
 USERMOD="${ATTUNE_USERMOD:-usermod}"
 MAKE_VENV="${ATTUNE_VENV:-python3 -m venv}"
+CHOWN="${ATTUNE_CHOWN:-chown}"
 PIP="${ATTUNE_PIP:-$ROOT$VENV/bin/python -m pip}"
 
 changed=0  # anything installed or replaced by this run
@@ -90,16 +92,44 @@ install_file() {
 
 # Copies a config file only when absent; a different shipped version goes beside it as .dist.
 install_config() {
-  local src="$1" dst="$ROOT$2"
+  local src="$1" dst="$ROOT$2" mode="${3:-0644}"
   if [ ! -e "$dst" ]; then
-    install_file "$src" "$2" 0644
+    install_file "$src" "$2" "$mode"
   elif ! cmp -s "$src" "$dst"; then
     if [ ! -f "$dst.dist" ] || ! cmp -s "$src" "$dst.dist"; then
       say "keeping your $2; the shipped version is in $2.dist (compare: diff $2 $2.dist)"
       changed=1
-      [ "$DRY_RUN" = 1 ] || install -m 0644 "$src" "$dst.dist"
+      [ "$DRY_RUN" = 1 ] || install -m "$mode" "$src" "$dst.dist"
     fi
   fi
+}
+
+# Listener profiles say who consented, who lives with dementia and when they listen: readable
+# by the service's user only (0600 in a 0700 folder, owned by attune; ProtectSystem=strict
+# keeps /etc read-only for the service all the same). Modes of existing files are put right.
+install_profiles() {
+  local dir="$ROOT$ETC/listeners" f fixed=0
+  if [ ! -d "$dir" ] || [ "$(stat -c %a "$dir")" != 700 ]; then
+    say "making $ETC/listeners private (0700)"
+    fixed=1
+    [ "$DRY_RUN" = 1 ] || install -d -m 0700 "$dir"
+  fi
+  for f in "$SOURCE"/config/listeners/*.yaml; do
+    [ -e "$f" ] || continue
+    [ -e "$dir/$(basename "$f")" ] || fixed=1
+    install_config "$f" "$ETC/listeners/$(basename "$f")" 0600
+  done
+  for f in "$dir"/*; do
+    [ -f "$f" ] || continue
+    if [ "$(stat -c %a "$f")" != 600 ]; then
+      say "making $ETC/listeners/$(basename "$f") private (0600)"
+      fixed=1
+      [ "$DRY_RUN" = 1 ] || chmod 0600 "$f"
+    fi
+  done
+  [ "$fixed" = 1 ] || return 0
+  changed=1
+  run_cmd "$CHOWN" -R "$SERVICE_USER:$SERVICE_USER" "$dir"
 }
 
 check_privileges() {
@@ -229,10 +259,7 @@ install_files() {
     [ "$DRY_RUN" = 1 ] || { mkdir -p "$ROOT$(dirname "$BIN_LINK")" && ln -sfn "$VENV/bin/attune" "$ROOT$BIN_LINK"; }
   fi
   install_config "$SOURCE/config/attune.yaml" "$ETC/attune.yaml"
-  for f in "$SOURCE"/config/listeners/*.yaml; do
-    [ -e "$f" ] || continue
-    install_config "$f" "$ETC/listeners/$(basename "$f")"
-  done
+  install_profiles
   if [ ! -d "$ROOT$ETC/conf.d" ]; then
     changed=1
     [ "$DRY_RUN" = 1 ] || install -d -m 0755 "$ROOT$ETC/conf.d"

@@ -86,6 +86,7 @@ def fake_root(tmp_path: Path) -> dict[str, str]:
         "ATTUNE_USERMOD": str(bin_dir / "usermod"),
         "ATTUNE_SYSTEMCTL": str(bin_dir / "systemctl"),
         "ATTUNE_USERDEL": str(bin_dir / "record"),
+        "ATTUNE_CHOWN": str(bin_dir / "record"),
     }
 
 
@@ -141,6 +142,11 @@ def test_install_lays_out_the_service(fake_root: dict[str, str]) -> None:
         assert (root / "etc/attune/listeners" / shipped.name).read_bytes() == shipped.read_bytes()
     assert (root / "etc/attune/conf.d").is_dir()
     assert (root / "var/lib/attune").stat().st_mode & 0o777 == 0o700
+    # Profiles (consent, dementia, schedules): the service's user only.
+    profiles = root / "etc/attune/listeners"
+    assert profiles.stat().st_mode & 0o777 == 0o700
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in profiles.iterdir())
+    assert f"record -R attune:attune {profiles}" in first
     assert (root / "opt/attune/venv/bin/python").exists()
     assert os.readlink(root / "usr/local/bin/attune") == "/opt/attune/venv/bin/attune"
 
@@ -151,6 +157,21 @@ def test_install_lays_out_the_service(fake_root: dict[str, str]) -> None:
     pip = [c for c in first if c.startswith("pip install") and "--no-cache-dir" in c]
     assert pip, first
     assert "[dev]" not in " ".join(pip)  # runtime dependencies only
+
+
+def test_install_makes_existing_profiles_private(fake_root: dict[str, str]) -> None:
+    root = Path(fake_root["ROOT"])
+    profiles = root / "etc/attune/listeners"
+    profiles.mkdir(parents=True, mode=0o755)
+    (profiles / "L-0042.yaml").write_text("id: L-0042\n")
+    (profiles / "L-0042.yaml").chmod(0o644)
+    out = run(INSTALL, fake_root)
+    assert "making /etc/attune/listeners/L-0042.yaml private (0600)" in out
+    assert (profiles / "L-0042.yaml").stat().st_mode & 0o777 == 0o600
+    assert profiles.stat().st_mode & 0o777 == 0o700
+    calls(fake_root)
+    run(INSTALL, fake_root)
+    assert not any(c.startswith("record -R") for c in calls(fake_root))
 
 
 def test_second_install_changes_nothing(fake_root: dict[str, str]) -> None:
