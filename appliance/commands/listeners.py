@@ -1,4 +1,4 @@
-"""attune listeners list|check: the listener profiles in listeners.dir."""
+"""attune listeners list|check|forget: the listener profiles in listeners.dir, and erasure."""
 
 from __future__ import annotations
 
@@ -9,23 +9,29 @@ from pathlib import Path
 from appliance.commands import config_from
 
 NAME = "listeners"
-HELP = "list or check the listener profiles (YAML files in listeners.dir)"
+HELP = "list or check the listener profiles (YAML files in listeners.dir), or erase a listener"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=("list", "check"))
+    p.add_argument("action", choices=("list", "check", "forget"))
+    p.add_argument("id", nargs="?", help="forget: the listener id to erase from this device")
     p.add_argument("--dir", type=Path, help="profiles folder (default: listeners.dir)")
+    p.add_argument("--yes", action="store_true", help="forget: erase without asking")
 
 
 def run(args: argparse.Namespace) -> int:
     from appliance.listeners import load_listeners
 
-    directory = args.dir or config_from(args).listeners.dir
+    config = config_from(args)
+    directory = args.dir or config.listeners.dir
+    if args.action == "forget":
+        return _forget(args, Path(config.device.state_dir), directory)
     profiles, problems = load_listeners(directory)
     if args.action == "check":
         for problem in problems:
             print(problem, file=sys.stderr)
         print(f"{directory}: {len(profiles)} profile(s) valid, {len(problems)} problem(s)")
+        _erase_withdrawn(profiles, Path(config.device.state_dir))
         return 1 if problems else 0
     if not profiles and not directory.is_dir():
         print(f"attune: no profiles folder {directory}", file=sys.stderr)
@@ -43,4 +49,76 @@ def run(args: argparse.Namespace) -> int:
         )
     for problem in problems:
         print(f"skipped: {problem}", file=sys.stderr)
+    return 0
+
+
+def _open_store(state_dir: Path):
+    """The device's store, or None when there is no database yet (nothing to erase in it)."""
+    from appliance.app import DB_NAME
+    from appliance.store.db import Store
+
+    path = state_dir / DB_NAME
+    return Store(path) if path.exists() else None
+
+
+def _erase_withdrawn(profiles, state_dir: Path) -> None:
+    """A profile that says no consent while data is kept under its id: erase that data."""
+    from appliance.listeners.erasure import honour_withdrawn_consent
+
+    store = _open_store(state_dir)
+    if store is None:
+        return
+    with store:
+        for erased in honour_withdrawn_consent(profiles, store, state_dir):
+            print(f"consent withdrawn for {erased.listener_id}: erased {erased.describe()}")
+
+
+def _forget(args: argparse.Namespace, state_dir: Path, directory: Path) -> int:
+    from appliance.listeners.erasure import forget_listener
+    from appliance.store.rows import check_listener_id
+
+    if not args.id:
+        print(
+            "attune: listeners forget needs the listener id (attune listeners forget ID)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        check_listener_id(args.id)
+    except ValueError as exc:
+        print(f"attune: {exc}", file=sys.stderr)
+        return 2
+    if not args.yes:
+        question = (
+            f"Erase every trace of listener {args.id} on this device (sessions, physiology, "
+            "learning, personal music, exports)? This cannot be undone. Type yes: "
+        )
+        try:
+            answer = input(question)
+        except EOFError:
+            print(
+                "\nattune: not erased: no answer (standard input is closed); "
+                "add --yes to erase without asking",
+                file=sys.stderr,
+            )
+            return 1
+        if answer.strip().lower() != "yes":
+            print("attune: not erased", file=sys.stderr)
+            return 1
+    store = _open_store(state_dir)
+    try:
+        erased = forget_listener(store, state_dir, args.id)
+    finally:
+        if store is not None:
+            store.close()
+    print(f"listener {args.id}: erased {erased.describe()}")
+    for label, n in erased.counts.items():
+        print(f"  {label:<20} {n}")
+    from appliance.listeners import load_listeners
+
+    if any(p.id == args.id for p in load_listeners(directory)[0]):
+        print(
+            f"a profile for {args.id} is still in {directory}: delete it too, or the "
+            "listener's next session (with consent) starts a new record"
+        )
     return 0

@@ -194,6 +194,18 @@ class Library:
         self._write_index(folder, entries)  # after each file: a pulled USB stick loses nothing
         report.imported.append(self._track(listener_id, name, entries[name]))
 
+    # -- erasure --------------------------------------------------------------------------
+    def forget(self, listener_id: str) -> tuple[int, int]:
+        """Delete the listener's folder: every copied track, sidecar and the index. Returns
+        (tracks the index listed, files deleted)."""
+        folder = self._folder(listener_id)
+        if not folder.is_dir():
+            return 0, 0
+        tracks = len(self._read_index(folder))
+        files = sum(1 for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+        shutil.rmtree(folder)
+        return tracks, files
+
     # -- internals ------------------------------------------------------------------------
     def _folder(self, listener_id: str) -> Path:
         return self.root / check_listener_id(listener_id)

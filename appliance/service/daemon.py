@@ -17,11 +17,13 @@ import queue
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from appliance.app import Appliance
 from appliance.clock import Clock
 from appliance.config import Config
 from appliance.listeners import ListenerProfile, choose_listener
+from appliance.listeners.erasure import honour_withdrawn_consent
 from appliance.service.controls import ButtonActions, Controls
 from appliance.service.health import Level
 from appliance.service.monitor import HealthMonitor, status_line
@@ -103,6 +105,7 @@ class Service:
         """Purge old sessions, probe the sensors, open the audio, then tell systemd READY."""
         self.notifier.status("starting")
         self._purge()
+        self._erase_withdrawn()
         self._try_audio()
         self._refresh_health()
         if self.sink is not None:
@@ -136,6 +139,11 @@ class Service:
         deleted = self.appliance.store.purge_older_than(days)
         if deleted:
             log.info("retention: deleted %d session(s) older than %d days", deleted, days)
+
+    def _erase_withdrawn(self) -> None:
+        """A profile that now says no consent: what was kept under its id before is erased."""
+        state_dir = Path(self.appliance.config.device.state_dir)
+        honour_withdrawn_consent(self.profiles, self.appliance.store, state_dir)
 
     def _prepare_next(self) -> None:
         profile, _ = self._choose()
@@ -255,6 +263,7 @@ class Service:
         if new is not None:
             self.appliance.config = new
         self.profiles = reload_profiles(self.appliance.config)
+        self._erase_withdrawn()
         self._prepare_next()
 
     def request_exit(self, *, power_off: bool = False) -> None:
@@ -310,7 +319,10 @@ class Service:
             on_decision=lambda decision, _t: self._events.put(("decision", decision)),
             on_alert=lambda why: self._events.put(("alert", why)),
         )
-        who = profile.id if profile is not None else "anonymous"
+        who = profile.id if keep else "anonymous"
+        if profile is not None and not keep:
+            # The journal names only listeners who consent: neither the id nor their strap.
+            why = "a profile without consent to keep data"
         log.info("session for %s (%s); sensors: %s", who, why, ", ".join(sensors.present()))
         wanted = profile.wearable if profile is not None else None
         wearable_missing = self.wearable is not None and (connected is None or connected != wanted)

@@ -29,6 +29,7 @@ from appliance.affect.estimate import AffectEstimate
 from appliance.fsutil import ensure_private_dir, ensure_private_file, is_private_dir
 from appliance.signals.features import WindowFeatures
 from appliance.store import rows
+from appliance.store.erasure import count_listener_rows, delete_listener_rows
 from appliance.store.migrations import migrate
 from appliance.store.openlock import OpenLock
 from appliance.store.retention import interrupt_running_sessions, purge_before
@@ -260,6 +261,20 @@ class Store:
             with self._lock:  # move the zeroed pages out of the WAL into the main file now
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
+
+    def forget_listener(self, listener_id: str) -> dict[str, int]:
+        """Erase every row held under the listener's id (erasure.py); the counts deleted."""
+        with self.transaction() as conn:
+            counts = delete_listener_rows(conn, listener_id)
+        if any(counts.values()) and self.path != MEMORY:
+            with self._lock:  # as for retention: the zeroed pages leave the WAL now
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return counts
+
+    def holds_listener(self, listener_id: str) -> bool:
+        """Whether anything is stored under the listener's id."""
+        with self._lock:
+            return any(count_listener_rows(self._conn, listener_id).values())
 
     def _require_session(self, conn: sqlite3.Connection, session_id: int) -> str:
         found = conn.execute(

@@ -370,3 +370,28 @@ def test_a_hold_from_idle_withdraws_the_start_then_powers_off(harness) -> None:
     h.button.drive_high()
     h.until(lambda: h.service.state is State.EXITING, "the shutdown")
     assert len(h.powered_off) == 1
+
+
+NO_CONSENT = "id: L-0300\ngoal: relax\nsession_min: 5\ndefault: true\nconsent:\n  given: false\n"
+
+
+def test_consent_withdrawn_erases_what_was_kept_at_start_and_the_journal_names_no_one(
+    harness, caplog
+) -> None:
+    h = harness(listeners=NO_CONSENT)
+    store = h.service.appliance.store
+    kept = store.start_session("L-0300", "relax", 300.0)  # from before consent was withdrawn
+    store.add_event(kept, 10.0, "baseline", "HR 70 bpm")
+    store.end_session(kept, "completed", 300.0, {})
+    with caplog.at_level("INFO"):
+        h.service.start()
+        assert store.sessions() == [] and not store.holds_listener("L-0300")
+        h.tap()
+        assert h.service.running.profile.id == "L-0300"
+        assert "anon" in h.service.status_line()
+        h.tap()
+        h.until(lambda: h.service.state is State.IDLE, "idle")
+    assert "consent withdrawn by a listener: erased 1 sessions, 1 events" in caplog.text
+    assert "session for anonymous (a profile without consent" in caplog.text
+    assert "L-0300" not in caplog.text
+    assert store.session(h.service.last_result.session_id).listener_id is None
