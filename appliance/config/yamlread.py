@@ -1,16 +1,16 @@
-"""Reading technicians' YAML: strict, line-aware, and never guessing.
+"""Reading technicians' YAML: strict, line-aware, bounded, and never guessing.
 
-- Only `true`/`false` are booleans: `yes`, `no`, `on`, `off`, `y`, `n` stay strings, so a
-  technician's `no` is never silently turned into False (the schema then explains the error).
-- Numbers are YAML 1.2 style: decimal, 0x hex, 0o octal, 0b binary. YAML 1.1's leading-zero
-  octal (`017` = 15) and base-60 (`11:22:33` = 40953, which eats Bluetooth addresses) are gone;
-  1e-3 is a float.
-- Every key's line is recorded; duplicate keys and syntax errors become Problems with file:line.
+The one reader of the configuration, the listener profiles and the music sidecar files; the
+loader's rules and bounds are in `yamlloader`. Every key's line is recorded; duplicate keys,
+syntax errors, control characters, oversized files and everything the loader refuses become
+Problems with file:line and what is allowed, never an exception.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,57 +18,23 @@ from typing import Any
 import yaml
 
 from appliance.config.errors import Problem
+from appliance.config.yamlloader import MAX_BYTES, AttuneYamlLoader, Refused
+
+__all__ = [
+    "MAX_BYTES",
+    "AttuneYamlLoader",
+    "KeyPath",
+    "YamlDocument",
+    "parse_yaml",
+    "read_yaml_file",
+]
 
 KeyPath = tuple[str, ...]
-
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_INT_TAG = "tag:yaml.org,2002:int"
-_FLOAT_TAG = "tag:yaml.org,2002:float"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_STRICT_TAGS = (_BOOL_TAG, _INT_TAG, _FLOAT_TAG)
-_INT_PATTERN = re.compile(
-    r"^(?:[-+]?[0-9][0-9_]*|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)$", re.ASCII
-)
-# YAML 1.2 floats: 1.5, .5, 1., 1e-3, 2E6, .inf, .nan (no base-60 floats).
-_FLOAT_PATTERN = re.compile(
-    r"""^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-    |[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
-    |[-+]?[0-9][0-9_]*\.
-    |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))$""",
-    re.ASCII | re.VERBOSE,
-)
-
-
-class AttuneYamlLoader(yaml.SafeLoader):
-    """SafeLoader with strict booleans and integers (see the module docstring)."""
-
-
-def _replace_resolvers() -> None:
-    resolvers = {
-        first: [(tag, regexp) for tag, regexp in entries if tag not in _STRICT_TAGS]
-        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    # A fresh dict: SafeLoader's own resolvers (used elsewhere) stay untouched.
-    AttuneYamlLoader.yaml_implicit_resolvers = resolvers
-    AttuneYamlLoader.add_implicit_resolver(
-        _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-    )
-    AttuneYamlLoader.add_implicit_resolver(_INT_TAG, _INT_PATTERN, list("-+0123456789"))
-    AttuneYamlLoader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_PATTERN, list("-+0123456789."))
-
-
-def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    text = str(loader.construct_scalar(node)).replace("_", "")
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-")
-    bases = {"0x": 16, "0o": 8, "0b": 2}
-    base = bases.get(digits[:2].lower(), 10)
-    return sign * int(digits[2:] if base != 10 else digits, base)
-
-
-_replace_resolvers()
-AttuneYamlLoader.add_constructor(_INT_TAG, _construct_int)
+# C0/C1 controls except tab and line breaks, Unicode line/paragraph separators (they move
+# lines under the reader's feet) and bidirectional overrides (text that reads other than it is).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 
 
 @dataclass
@@ -81,12 +47,15 @@ class YamlDocument:
 
 
 def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
-    """Parse one document; problems (syntax, duplicates, odd keys) are returned, not raised.
+    """Parse one document; problems (syntax, duplicates, odd keys, bounds) are returned, never
+    raised.
 
     An empty file, or one holding only comments, is an empty mapping.
     """
-    problems: list[Problem] = []
     document = YamlDocument(file, {})
+    problems = _screen(text, file)
+    if problems:
+        return document, problems
     loader = AttuneYamlLoader(text)
     try:
         root = loader.get_single_node()
@@ -98,7 +67,7 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
             return document, problems
         document.data = _build_mapping(loader, root, (), document.lines, problems, file)
     except yaml.MarkedYAMLError as error:
-        problems.append(_syntax_problem(error, file))
+        problems.append(_marked_problem(error, file, ""))
     except yaml.YAMLError as error:  # unmarked errors (e.g. bad stream encoding)
         problems.append(Problem(file, None, "", f"YAML error: {error}"))
     finally:
@@ -107,26 +76,54 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
 
 
 def read_yaml_file(path: Path) -> tuple[YamlDocument, list[Problem]]:
-    """Read and parse a file; an unreadable file is a Problem naming it."""
+    """Read and parse a file; an unreadable, oversized or non-regular file is a Problem."""
+    empty = YamlDocument(str(path), {})
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        return YamlDocument(str(path), {}), [
-            Problem(str(path), None, "", f"not UTF-8 text ({error.reason})")
-        ]
+        # Not a FIFO or a device: opening one could wait forever or read without end.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return empty, [Problem(str(path), None, "", "is not a regular file")]
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
     except OSError as error:
         reason = error.strerror or str(error)
-        return YamlDocument(str(path), {}), [Problem(str(path), None, "", f"cannot read: {reason}")]
+        return empty, [Problem(str(path), None, "", f"cannot read: {reason}")]
+    if len(raw) > MAX_BYTES:
+        return empty, [_too_big(str(path))]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return empty, [Problem(str(path), None, "", f"not UTF-8 text ({error.reason})")]
     return parse_yaml(text, str(path))
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
+def _too_big(file: str) -> Problem:
+    return Problem(
+        file, None, "", f"larger than {MAX_BYTES} bytes; a config or profile is a few kB"
+    )
+
+
+def _screen(text: str, file: str) -> list[Problem]:
+    """What must be refused before the parser sees the text."""
+    if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return [_too_big(file)]
+    found = _CONTROL.search(text)
+    if found is None:
+        return []
+    line = len(_LINE_BREAK.findall(text, 0, found.start())) + 1
+    code = f"U+{ord(found.group()):04X}"
+    message = f"control character {code} is not allowed; only tab and line breaks are"
+    return [Problem(file, line, "", message)]
+
+
+def _marked_problem(error: yaml.MarkedYAMLError, file: str, key: str) -> Problem:
     mark = error.problem_mark or error.context_mark
     line = mark.line + 1 if mark is not None else None
+    if isinstance(error, Refused):  # well-formed, and its message says what is allowed
+        return Problem(file, line, key, str(error.problem))
     detail = error.problem or "invalid YAML"
     if error.context:
         detail = f"{detail} ({error.context})"
-    return Problem(file, line, "", f"YAML syntax error: {detail}")
+    return Problem(file, line, key, f"YAML syntax error: {detail}")
 
 
 def _build_mapping(
@@ -140,14 +137,16 @@ def _build_mapping(
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
+        where = ".".join(path)
         if key_node.tag == _MERGE_TAG:
-            problems.append(
-                Problem(file, line, ".".join(path), "merge keys (<<) are not supported")
-            )
+            problems.append(Problem(file, line, where, "merge keys (<<) are not supported"))
             continue
-        key = loader.construct_object(key_node, deep=True)
+        try:
+            key = loader.construct_object(key_node, deep=True)
+        except yaml.MarkedYAMLError as error:
+            problems.append(_marked_problem(error, file, where))
+            continue
         if not isinstance(key, str):
-            where = ".".join(path)
             problems.append(Problem(file, line, where, f"key {key!r} is not a name"))
             continue
         key_path = (*path, key)
@@ -159,6 +158,9 @@ def _build_mapping(
         lines[key_path] = line
         if isinstance(value_node, yaml.MappingNode):
             result[key] = _build_mapping(loader, value_node, key_path, lines, problems, file)
-        else:
+            continue
+        try:
             result[key] = loader.construct_object(value_node, deep=True)
+        except yaml.MarkedYAMLError as error:
+            problems.append(_marked_problem(error, file, ".".join(key_path)))
     return result

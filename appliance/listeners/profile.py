@@ -8,7 +8,7 @@ keeps nothing of a session beyond its anonymous outcome.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,11 @@ def _unknown(name: str, known: list[str]) -> str:
     return f"unknown key{did_you_mean(name, known)}"
 
 
-def parse_profile(path: Path) -> tuple[ListenerProfile | None, list[Problem]]:
+def parse_profile(
+    path: Path, *, today: date | None = None
+) -> tuple[ListenerProfile | None, list[Problem]]:
+    """One profile, or None and every problem found. `today` (the local date by default)
+    bounds the consent date: consent cannot have been given in the future."""
     document, problems = read_yaml_file(path)
     file, data, lines = document.file, document.data, document.lines
     if problems:
@@ -137,7 +141,7 @@ def parse_profile(path: Path) -> tuple[ListenerProfile | None, list[Problem]]:
     for name, (_, required) in FIELDS.items():
         if required and name not in data:
             problems.append(Problem(file, None, name, "is required"))
-    consent = _parse_consent(data.get("consent"), problem)
+    consent = _parse_consent(data.get("consent"), problem, today or date.today())
     if problems:
         return None, problems
     profile = ListenerProfile(
@@ -158,7 +162,9 @@ def parse_profile(path: Path) -> tuple[ListenerProfile | None, list[Problem]]:
     return profile, problems
 
 
-def _parse_consent(raw: Any, problem: Callable[[tuple[str, ...], str], None]) -> Consent:
+def _parse_consent(
+    raw: Any, problem: Callable[[tuple[str, ...], str], None], today: date
+) -> Consent:
     if raw is None:
         return Consent(False)
     if not isinstance(raw, dict):
@@ -178,43 +184,72 @@ def _parse_consent(raw: Any, problem: Callable[[tuple[str, ...], str], None]) ->
             when = _consent_date(raw["date"])
         except ValueError as exc:
             problem(("consent", "date"), str(exc))
+        else:
+            if when > today:
+                problem(("consent", "date"), f"{when} is in the future; today is {today}")
     elif given:
         problem(("consent", "date"), "consent given needs the date it was given")
     return Consent(given, when)
 
 
-def load_listeners(directory: Path) -> tuple[list[ListenerProfile], list[Problem]]:
-    """Every *.yaml profile in `directory` (sorted by file name), and every problem found.
+PROFILE_SUFFIXES = (".yaml", ".yml")
 
-    A missing directory is no profile at all (anonymous sessions), not an error."""
+
+def load_listeners(
+    directory: Path, *, today: date | None = None
+) -> tuple[list[ListenerProfile], list[Problem]]:
+    """Every *.yaml and *.yml profile in `directory` (sorted by file name), and every problem.
+
+    A broken profile is skipped with its problems and the others load: one typo must never
+    cost the device every listener. A missing directory is no profile at all (anonymous
+    sessions), not an error."""
     profiles: list[ListenerProfile] = []
     problems: list[Problem] = []
     if not directory.is_dir():
         return profiles, problems
-    for path in sorted(directory.glob("*.yaml")):
-        profile, found = parse_profile(path)
+    paths = sorted(p for p in directory.iterdir() if p.suffix in PROFILE_SUFFIXES)
+    for path in paths:
+        try:
+            profile, found = parse_profile(path, today=today)
+        except Exception as exc:  # the last line of defence: one file must not stop the service
+            profile, found = None, [Problem(str(path), None, "", f"cannot be read ({exc!r})")]
         problems.extend(found)
         if profile is not None:
             profiles.append(profile)
-    problems.extend(_cross_check(profiles))
-    return profiles, problems
+    kept, clashes = _cross_check(profiles)
+    return kept, problems + clashes
 
 
-def _cross_check(profiles: list[ListenerProfile]) -> list[Problem]:
+def _cross_check(profiles: list[ListenerProfile]) -> tuple[list[ListenerProfile], list[Problem]]:
+    """Profiles sharing an id or a wearable are all skipped (which one is the listener's is
+    not ours to guess, and consent differs between files); a second default stays a profile
+    but not the default."""
     problems: list[Problem] = []
-    seen: dict[tuple[str, str], str] = {}
+    skipped: set[str] = set()
+    for key in ("id", "wearable"):
+        owners: dict[str, list[str]] = {}
+        for p in profiles:
+            if (value := getattr(p, key)) is not None:
+                owners.setdefault(value, []).append(p.file)
+        for value, files in owners.items():
+            for file in files if len(files) > 1 else ():
+                others = ", ".join(f for f in files if f != file)
+                message = f"{value} is also the {key} of {others}; skipped until only one has it"
+                problems.append(Problem(file, None, key, message))
+                skipped.add(file)
+    kept: list[ListenerProfile] = []
+    default: str | None = None
     for p in profiles:
-        for key, value in (("id", p.id), ("wearable", p.wearable)):
-            if value is None:
-                continue
-            if (key, value) in seen:
-                message = f"{value} is also the {key} of {seen[(key, value)]}"
-                problems.append(Problem(p.file, None, key, message))
-            seen.setdefault((key, value), p.file)
-    defaults = [p.file for p in profiles if p.default]
-    for file in defaults[1:]:
-        problems.append(Problem(file, None, "default", f"{defaults[0]} is already the default"))
-    return problems
+        if p.file in skipped:
+            continue
+        if p.default and default is not None:
+            message = f"{default} is already the default; this profile is not used as one"
+            problems.append(Problem(p.file, None, "default", message))
+            p = replace(p, default=False)
+        elif p.default:
+            default = p.file
+        kept.append(p)
+    return kept, problems
 
 
 def load_listeners_or_raise(directory: Path) -> list[ListenerProfile]:

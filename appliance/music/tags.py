@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
-
-from appliance.config.yamlread import AttuneYamlLoader
+from appliance.config.errors import Problem
+from appliance.config.yamlread import read_yaml_file
 
 SIDECAR_SUFFIXES = (".yaml", ".yml")
 YES = frozenset({"yes", "y", "true", "on"})
@@ -57,15 +56,11 @@ def sidecar_for(audio: Path) -> Path | None:
 
 def read_tags(sidecar: Path) -> tuple[Tags, list[str]]:
     """Tags from a sidecar file and the problems found in it (the good tags still count)."""
-    try:
-        data = yaml.load(sidecar.read_text(encoding="utf-8"), Loader=AttuneYamlLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return Tags(), [f"{sidecar.name}: cannot be read ({_first_line(exc)})"]
-    if data is None:
-        return Tags(), []
-    if not isinstance(data, dict):
-        return Tags(), [f"{sidecar.name}: expected 'tag: value' lines"]
-    return parse_tags(data, sidecar.name)
+    # The same bounded reader as the configuration: a sidecar comes on a family's USB stick.
+    document, problems = read_yaml_file(sidecar)
+    if problems:
+        return Tags(), [_where(sidecar, p) for p in problems]
+    return parse_tags(document.data, sidecar.name)
 
 
 def parse_tags(data: dict[object, object], source: str) -> tuple[Tags, list[str]]:
@@ -104,5 +99,7 @@ def _flag(value: object) -> bool | None:
     return None
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _where(sidecar: Path, problem: Problem) -> str:
+    line = "" if problem.line is None else f":{problem.line}"
+    key = f" {problem.key}:" if problem.key else ""
+    return f"{sidecar.name}{line}:{key} {problem.message}"

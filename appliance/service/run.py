@@ -57,6 +57,13 @@ def make_service(
     profiles, problems = load_listeners(config.listeners.dir)
     for problem in problems:  # a broken profile is skipped, never a reason not to start
         log.warning("listener profile: %s", problem)
+    skipped = sorted({p.file for p in problems} - {p.file for p in profiles})
+    if skipped:
+        log.warning(
+            "listener profiles: %d loaded; skipped (see above): %s",
+            len(profiles),
+            ", ".join(skipped),
+        )
     appliance = build(
         config, clock, render_ahead=render_ahead, rendering=rendering, listener=listener
     )

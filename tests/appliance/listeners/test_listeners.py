@@ -63,14 +63,57 @@ def test_every_problem_is_reported_with_file_line_and_key(tmp_path: Path) -> Non
     assert any(t.startswith(f"{path}:6: session_min:") for t in text)
 
 
-def test_duplicate_ids_wearables_and_defaults_are_refused(tmp_path: Path) -> None:
-    write(tmp_path, "a.yaml", GOOD + "default: true\n")
-    write(tmp_path, "b.yaml", GOOD + "default: true\n")
-    _, problems = load_listeners(tmp_path)
-    messages = " ".join(str(p) for p in problems)
-    assert "L-0042 is also the id" in messages
-    assert "A0:9E:1A:12:34:56 is also the wearable" in messages
-    assert "is already the default" in messages
+def test_profiles_sharing_an_id_or_wearable_are_all_skipped_naming_each_other(
+    tmp_path: Path,
+) -> None:
+    a = write(tmp_path, "a.yaml", GOOD)
+    b = write(tmp_path, "b.yaml", GOOD.replace("a0:9e", "b0:9e"))
+    c = write(tmp_path, "c.yaml", GOOD.replace("L-0042", "L-0043"))
+    write(tmp_path, "d.yaml", "id: L-0050\ngoal: relax\nconsent: {given: false}\n")
+    profiles, problems = load_listeners(tmp_path)
+    assert [p.id for p in profiles] == ["L-0050"]
+    text = sorted(str(p) for p in problems)
+    assert text == sorted(
+        [
+            f"{a}: id: L-0042 is also the id of {b}; skipped until only one has it",
+            f"{b}: id: L-0042 is also the id of {a}; skipped until only one has it",
+            f"{a}: wearable: A0:9E:1A:12:34:56 is also the wearable of {c}; "
+            "skipped until only one has it",
+            f"{c}: wearable: A0:9E:1A:12:34:56 is also the wearable of {a}; "
+            "skipped until only one has it",
+        ]
+    )
+
+
+def test_a_second_default_loads_but_is_not_the_default(tmp_path: Path) -> None:
+    base = "goal: relax\nconsent: {given: false}\ndefault: true\n"
+    first = write(tmp_path, "a.yaml", "id: L-0001\n" + base)
+    second = write(tmp_path, "b.yaml", "id: L-0002\n" + base)
+    profiles, problems = load_listeners(tmp_path)
+    assert [(p.id, p.default) for p in profiles] == [("L-0001", True), ("L-0002", False)]
+    assert [str(p) for p in problems] == [
+        f"{second}: default: {first} is already the default; this profile is not used as one"
+    ]
+
+
+def test_yml_profiles_are_read_like_yaml_ones(tmp_path: Path) -> None:
+    write(tmp_path, "a.yml", "id: L-0001\ngoal: relax\nconsent: {given: false}\n")
+    write(tmp_path, "b.yaml", "id: L-0002\ngoal: sleep\nconsent: {given: false}\n")
+    write(tmp_path, "notes.txt", "not a profile")
+    profiles, problems = load_listeners(tmp_path)
+    assert problems == []
+    assert [p.id for p in profiles] == ["L-0001", "L-0002"]
+
+
+def test_consent_cannot_be_given_in_the_future(tmp_path: Path) -> None:
+    path = write(tmp_path, "l42.yaml", GOOD)
+    today = date(2024, 4, 30)
+    profiles, problems = load_listeners(tmp_path, today=today)
+    assert profiles == []
+    assert [str(p) for p in problems] == [
+        f"{path}:7: consent.date: 2024-05-01 is in the future; today is 2024-04-30"
+    ]
+    assert load_listeners(tmp_path, today=date(2024, 5, 1))[1] == []
 
 
 def test_missing_folder_means_no_profiles(tmp_path: Path) -> None:
