@@ -16,7 +16,15 @@ from typing import Any
 from appliance.store.db import Store
 
 DEVICE_EVENTS = frozenset(
-    {"sensor_missing", "sensor_lost", "staff_alert", "stopped_by", "affect_rules"}
+    {
+        "sensor_missing",
+        "sensor_lost",
+        "sensor_back",
+        "staff_alert",
+        "stopped_by",
+        "affect_rules",
+        "session_failed",
+    }
 )
 
 
@@ -52,6 +60,9 @@ class SessionRecords:
     def add_event(self, session_id: int, t_s: float, kind: str, detail: str = "") -> None:
         if self.keep_data or kind in DEVICE_EVENTS:
             self.store.add_event(session_id, t_s, kind, detail)
+
+    def note_progress(self, session_id: int, t_s: float) -> None:
+        self.store.note_progress(session_id, t_s)  # the duration: part of the outcome
 
     def end_session(
         self, session_id: int, status: str, duration_s: float, summary: dict[str, Any]
