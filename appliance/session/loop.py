@@ -97,7 +97,7 @@ class Session:
         self._stop_by_listener = self._distress = self._liked = self._cancelled = False
         self._windows: deque[WindowFeatures] = deque(maxlen=KEPT_WINDOWS)
         self._arrival: list[WindowFeatures] = []  # the first minute's: rewards compare to it
-        # A sensor lost since the start: rules only; during this segment: no reward from it.
+        # A sensor lost (until it is back): rules only; during this segment: no reward from it.
         self._sensor_lost = self._segment_sensor_lost = False
         self._rhythm = RhythmSpells()  # irregular heart rhythm: recorded once per spell
         self._stop_fade_s = STOP_FADE_S
@@ -155,7 +155,7 @@ class Session:
                 now = self.clock.now()
                 elapsed = now - t0
                 self._step = "reading the sensors"
-                self._poll_sensors(sid, elapsed)
+                self._poll_sensors(sid, now, elapsed)
                 self._step = "updating the physiology"
                 features = self._update_physiology(sid, now, elapsed)
                 self._step = "rendering the music"
@@ -277,13 +277,19 @@ class Session:
             sensors_ok=not self._sensor_lost,
         )
 
-    def _poll_sensors(self, sid: int, elapsed: float) -> None:
-        for name, problem in self.sensors.poll_into(self.stream):
-            # A sensor failing mid-session degrades the session; it never ends it.
-            log.warning("%s lost: %s; the session goes on without it", name, problem)
-            self.store.add_event(sid, elapsed, "sensor_lost", f"{name}: {problem}")
+    def _poll_sensors(self, sid: int, now: float, elapsed: float) -> None:
+        for name, change, detail in self.sensors.poll_into(self.stream, now):
+            if change == "lost":
+                # A sensor failing mid-session degrades the session; it never ends it.
+                log.warning("%s lost: %s; the session goes on without it", name, detail)
+                self.store.add_event(sid, elapsed, "sensor_lost", f"{name}: {detail}")
+                self._segment_sensor_lost = True
+            else:
+                log.info("%s", detail)
+                self.store.add_event(sid, elapsed, "sensor_back", detail)
             self.status.missing = tuple(self.sensors.missing())
-            self._sensor_lost = self._segment_sensor_lost = True
+            # Rules only while a sensor is lost; this segment still teaches nothing.
+            self._sensor_lost = bool(self.sensors.lost)
 
     def _update_physiology(self, sid: int, now: float, elapsed: float) -> WindowFeatures | None:
         features = self.stream.update(now)
