@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -112,7 +113,7 @@ def open_bus(config: Config, clock: Clock, listener: VirtualListener | None = No
     if hw.emulated:
         from drivers.emulated.smbus import EmulatedSMBus
 
-        bus = EmulatedSMBus(hw.i2c_bus)
+        bus = EmulatedSMBus(hw.i2c_bus, now=clock.now)
         if listener is not None:
             if hw.ppg.enabled:
                 bus.attach(hw.ppg.address, ppg_part(config).emulator(config, clock, listener))
@@ -159,6 +160,8 @@ def open_sensors(config: Config, clock: Clock, listener: VirtualListener | None)
         if name in wanted:
             try:
                 setattr(sensors, name, opener(bus, config, clock))
+                # Lost mid-session (a clip pulled off), it is opened again the same way.
+                sensors.reopen[name] = partial(opener, bus, config, clock)
             except SensorNotFound as exc:
                 sensors.problems[name] = str(exc)
     for name, problem in sensors.problems.items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 import os
 import re
@@ -34,6 +35,8 @@ from appliance.music.audiofile import (
 )
 from appliance.music.levels import db_to_gain, limit
 from appliance.music.tags import Tags, read_tags, sidecar_for
+
+log = logging.getLogger(__name__)
 
 MUSIC_DIR = "music"
 INDEX_NAME = "index.json"
@@ -87,6 +90,7 @@ def check_listener_id(listener_id: str) -> str:
 class Library:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._warned: set[str] = set()
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> Library:
@@ -211,11 +215,38 @@ class Library:
         return self.root / check_listener_id(listener_id)
 
     def _read_index(self, folder: Path) -> dict[str, dict]:
+        """The index's entries; an unreadable index counts as empty (the session then plays
+        generated music), said once per file, and the next import rebuilds it."""
+        path = folder / INDEX_NAME
         try:
-            data = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
+            tracks = data["tracks"] if isinstance(data, dict) and "tracks" in data else {}
+            if not isinstance(tracks, dict):
+                raise ValueError(f"'tracks' is a {type(tracks).__name__}, not a mapping")
+            return {name: e for name, e in tracks.items() if self._usable(path, name, e)}
         except FileNotFoundError:
             return {}
-        return dict(data.get("tracks", {}))
+        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError too
+            self._warn(
+                path,
+                f"{path} cannot be read ({exc}); its tracks are skipped until the music is "
+                f"imported again (attune music import --listener {path.parent.name} PATH)",
+            )
+            return {}
+
+    def _usable(self, path: Path, name: str, entry: object) -> bool:
+        try:
+            self._track(path.parent.name, name, entry)  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            self._warn(path, f"{path}: track {name!r} is skipped, its entry is damaged ({exc!r})")
+            return False
+        return True
+
+    def _warn(self, path: Path, message: str) -> None:
+        # Read at every decision: one warning per damaged index, not one per segment.
+        if message not in self._warned:
+            self._warned.add(message)
+            log.warning("%s", message)
 
     def _write_index(self, folder: Path, entries: dict[str, dict]) -> None:
         text = json.dumps({"version": 1, "tracks": entries}, indent=1, sort_keys=True)

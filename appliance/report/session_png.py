@@ -53,7 +53,12 @@ PHASE_COLOURS = {
     "fade": "#d7bde2",
 }
 OTHER_PHASE_COLOUR = "#e5e8e8"
-STATUS_COLOURS = {"completed": "#1e8449", "alert": "#c0392b", "interrupted": "#b9770e"}
+STATUS_COLOURS = {
+    "completed": "#1e8449",
+    "alert": "#c0392b",
+    "interrupted": "#b9770e",
+    "failed": "#c0392b",
+}
 FADED_ALPHA = 0.25
 NO_PHYSIOLOGY = "No physiology recorded"
 TRUSTED_WINDOWS = "good quality"  # line labels, so the figure can be inspected

@@ -40,6 +40,9 @@ RENDER_MARGIN_S = 12.0
 STOP_FADE_S = 4.0
 CANCEL_FADE_S = 0.3  # a withdrawn start fades out this fast (the hold goes on to 3 s)
 SESSION_CAP_GRACE_S = 60.0  # past the planned length by this much, the session stops anyway
+# How often a running session notes how far it is: a power cut then loses at most this much
+# of its recorded duration (one small UPDATE: no cost worth counting, even on an SD card).
+PROGRESS_EVERY_S = 5.0
 KEPT_WINDOWS = 60  # recent physiology windows kept for segment rewards (5 min at 5 s)
 
 
@@ -94,12 +97,13 @@ class Session:
         self._stop_by_listener = self._distress = self._liked = self._cancelled = False
         self._windows: deque[WindowFeatures] = deque(maxlen=KEPT_WINDOWS)
         self._arrival: list[WindowFeatures] = []  # the first minute's: rewards compare to it
-        # A sensor lost since the start: rules only; during this segment: no reward from it.
+        # A sensor lost (until it is back): rules only; during this segment: no reward from it.
         self._sensor_lost = self._segment_sensor_lost = False
         self._rhythm = RhythmSpells()  # irregular heart rhythm: recorded once per spell
         self._stop_fade_s = STOP_FADE_S
         self._features: WindowFeatures | None = None
         self._trace = Trace()  # every window, for the summary's start and end
+        self._step = "starting"  # what the loop is doing: a failure's record names it
         self.segments = SegmentRenderer(renderer, mixer, sink.sample_rate, rendering)
 
     # -- controls (from the button, SIGTERM, staff) ------------------------------------------
@@ -145,12 +149,16 @@ class Session:
         start: tuple[float, AffectEstimate | None] = (t0, None)  # segment start: time, estimate
         segment_end = 0.0
         next_tick = t0
+        noted_at = 0.0
         try:
             while True:
                 now = self.clock.now()
                 elapsed = now - t0
-                self._poll_sensors(sid, elapsed)
+                self._step = "reading the sensors"
+                self._poll_sensors(sid, now, elapsed)
+                self._step = "updating the physiology"
                 features = self._update_physiology(sid, now, elapsed)
+                self._step = "rendering the music"
                 self.segments.pump()
                 if self._stop_requested:
                     status = self._stop_requested
@@ -159,6 +167,7 @@ class Session:
                     if self._distress:
                         self._record_distress(sid, elapsed, decision)
                     break
+                self._step = "choosing the next segment"
                 forced = None
                 if features is not None and decision is not None:
                     forced = self.sequencer.watch(elapsed, features, self.affect.baseline_hr())
@@ -179,17 +188,36 @@ class Session:
                 if elapsed >= plan.session_s + SESSION_CAP_GRACE_S:
                     self.store.add_event(sid, elapsed, "session_cap", f"{elapsed / 60:.1f} min")
                     break
+                self._step = "writing the audio"
                 self.sink.write(self.mixer.pull(frames_per_tick))
                 self.status.elapsed_s = elapsed
+                if elapsed >= noted_at + PROGRESS_EVERY_S:
+                    self._step = "noting the progress"
+                    self.store.note_progress(sid, elapsed)
+                    noted_at = elapsed
                 next_tick += plan.tick_s
                 self.clock.sleep(max(0.0, next_tick - self.clock.now()))
         except KeyboardInterrupt:
             status = "interrupted"
             raise
+        except Exception as exc:
+            # Recorded as what happened (not 'completed'), then raised for the caller.
+            status = "failed"
+            self._record_failure(sid, self.clock.now() - t0, exc)
+            raise
         finally:
             elapsed = self.clock.now() - t0
             self._finish(sid, status, elapsed, frames_per_tick)
         return SessionResult(sid, status, elapsed, self._summary(status, elapsed))
+
+    def _record_failure(self, sid: int, elapsed: float, exc: Exception) -> None:
+        cause = (str(exc) or type(exc).__name__).splitlines()[0]
+        detail = f"while {self._step}: {type(exc).__name__}: {cause}"
+        log.error("session %d failed after %.1f s %s", sid, elapsed, detail, exc_info=exc)
+        try:
+            self.store.add_event(sid, elapsed, "session_failed", detail)
+        except Exception:  # the store may be what failed; the status below still says so
+            log.exception("could not record why session %d failed", sid)
 
     # -- learning and safety -------------------------------------------------------------------
     def _observe(
@@ -249,13 +277,19 @@ class Session:
             sensors_ok=not self._sensor_lost,
         )
 
-    def _poll_sensors(self, sid: int, elapsed: float) -> None:
-        for name, problem in self.sensors.poll_into(self.stream):
-            # A sensor failing mid-session degrades the session; it never ends it.
-            log.warning("%s lost: %s; the session goes on without it", name, problem)
-            self.store.add_event(sid, elapsed, "sensor_lost", f"{name}: {problem}")
+    def _poll_sensors(self, sid: int, now: float, elapsed: float) -> None:
+        for name, change, detail in self.sensors.poll_into(self.stream, now):
+            if change == "lost":
+                # A sensor failing mid-session degrades the session; it never ends it.
+                log.warning("%s lost: %s; the session goes on without it", name, detail)
+                self.store.add_event(sid, elapsed, "sensor_lost", f"{name}: {detail}")
+                self._segment_sensor_lost = True
+            else:
+                log.info("%s", detail)
+                self.store.add_event(sid, elapsed, "sensor_back", detail)
             self.status.missing = tuple(self.sensors.missing())
-            self._sensor_lost = self._segment_sensor_lost = True
+            # Rules only while a sensor is lost; this segment still teaches nothing.
+            self._sensor_lost = bool(self.sensors.lost)
 
     def _update_physiology(self, sid: int, now: float, elapsed: float) -> WindowFeatures | None:
         features = self.stream.update(now)
@@ -316,7 +350,14 @@ class Session:
         except Exception:  # the record below matters more than the last seconds of audio
             log.exception("could not fade out the audio")
         self.mixer.close()  # what still plays, streams included
-        self.store.end_session(sid, status, elapsed, self._summary(status, elapsed))
+        try:
+            self.store.end_session(sid, status, elapsed, self._summary(status, elapsed))
+        except Exception:
+            # Left 'running', the row becomes 'interrupted' at the next start, with the time
+            # of the last thing recorded. A failure already propagating is the one to raise.
+            log.exception("could not record the end of session %d (%s)", sid, status)
+            if status != "failed":
+                raise
 
     def _summary(self, status: str, elapsed: float) -> dict[str, object]:
         return session_summary(

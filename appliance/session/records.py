@@ -19,10 +19,12 @@ DEVICE_EVENTS = frozenset(
     {
         "sensor_missing",
         "sensor_lost",
+        "sensor_back",
         "staff_alert",
         "stopped_by",
         "affect_rules",
         "affect_peer_refused",
+        "session_failed",
     }
 )
 
@@ -59,6 +61,9 @@ class SessionRecords:
     def add_event(self, session_id: int, t_s: float, kind: str, detail: str = "") -> None:
         if self.keep_data or kind in DEVICE_EVENTS:
             self.store.add_event(session_id, t_s, kind, detail)
+
+    def note_progress(self, session_id: int, t_s: float) -> None:
+        self.store.note_progress(session_id, t_s)  # the duration: part of the outcome
 
     def end_session(
         self, session_id: int, status: str, duration_s: float, summary: dict[str, Any]

@@ -1,20 +1,25 @@
 """The session's sensors: each optional, each reporting its health.
 
-A sensor that is absent at start or fails mid-session is dropped from the session and named;
-the session goes on with what is left (rules only when nothing is).
+A sensor absent at start is named and left out. A sensor whose reads fail is retried; only when
+the failures persist is it lost (named, closed), and a lost one is opened again now and then, so
+a clip put back on rejoins the session (sensor_retry.py holds the bounds and why). The session
+goes on with what is left meanwhile (rules only when nothing is).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from appliance.session.sensor_retry import Retry
 from appliance.signals.stream import PhysiologyStream
 from drivers.sources import GsrSource, HrSample, PpgSource
 
 log = logging.getLogger(__name__)
+
+ATTRIBUTES = {"ppg": "ppg", "gsr": "gsr", "ble_hr": "hr"}  # a sensor's name → its field
 
 
 class HrSource(Protocol):
@@ -34,50 +39,65 @@ class Sensors:
     hr_owned: bool = True
     # name → why it is not available (absent at start, or lost during the session)
     problems: dict[str, str] = field(default_factory=dict)
+    # name → opens that sensor again (raising OSError while it is still not there)
+    reopen: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    lost: set[str] = field(default_factory=set)  # lost during the session (not absent at start)
+    _retry: dict[str, Retry] = field(default_factory=dict)
 
     def missing(self) -> list[str]:
         return sorted(self.problems)
 
     def present(self) -> list[str]:
-        names = {"ppg": self.ppg, "gsr": self.gsr, "ble_hr": self.hr}
-        return [name for name, source in names.items() if source is not None]
+        return [name for name, attr in ATTRIBUTES.items() if getattr(self, attr) is not None]
 
-    def poll_into(self, stream: PhysiologyStream) -> Iterator[tuple[str, str]]:
-        """Feed whatever each sensor has into the stream; yield (name, problem) for failures."""
-        if self.ppg is not None:
+    def poll_into(self, stream: PhysiologyStream, now: float) -> Iterator[tuple[str, str, str]]:
+        """Feed whatever each sensor has into the stream; yield (name, "lost" or "back",
+        detail) when a sensor is lost or comes back."""
+        for name, attr in ATTRIBUTES.items():
+            source = getattr(self, attr)
+            retry = self._retry.setdefault(name, Retry())
+            if source is None:
+                if name in self.lost and name in self.reopen and retry.reopen_due(now):
+                    back = self._reopen(name)
+                    if back is not None:
+                        retry.reopened()
+                        yield name, "back", back
+                continue
+            if not retry.read_due(now):
+                continue  # backing off after a failed read
             try:
-                batch = self.ppg.read()
-                if len(batch):
-                    stream.push_ppg(batch)
+                _feed(name, source, stream)
             except (OSError, ValueError) as exc:
-                yield self._lose("ppg", exc)
-        if self.gsr is not None:
-            try:
-                gbatch = self.gsr.read()
-                if len(gbatch):
-                    stream.push_gsr(gbatch)
-            except (OSError, ValueError) as exc:
-                yield self._lose("gsr", exc)
-        if self.hr is not None:
-            try:
-                for sample in self.hr.read():
-                    if sample.rr_s:
-                        stream.push_rr(sample.t, sample.rr_s)
-            except (OSError, ValueError) as exc:
-                yield self._lose("ble_hr", exc)
+                if retry.failed(now):
+                    yield name, "lost", self._lose(name, exc)
+                continue
+            retry.succeeded()
 
-    def _lose(self, name: str, exc: Exception) -> tuple[str, str]:
+    def _reopen(self, name: str) -> str | None:
+        try:
+            source = self.reopen[name]()
+        except (OSError, ValueError) as exc:  # still not there: the next attempt is later
+            log.debug("%s still unavailable: %s", name, exc)
+            return None
+        setattr(self, ATTRIBUTES[name], source)
+        was = self.problems.pop(name, "")
+        self.lost.discard(name)
+        return f"{name} back (it was lost: {was})" if was else f"{name} back"
+
+    def _lose(self, name: str, exc: Exception) -> str:
         problem = str(exc) or type(exc).__name__
         self.problems[name] = problem
-        source = getattr(self, "hr" if name == "ble_hr" else name)
-        setattr(self, "hr" if name == "ble_hr" else name, None)
+        self.lost.add(name)
+        attr = ATTRIBUTES[name]
+        source = getattr(self, attr)
+        setattr(self, attr, None)
         if name == "ble_hr" and not self.hr_owned:
-            return name, problem  # the service's wearable: it reconnects on its own
+            return problem  # the service's wearable: it reconnects on its own
         try:
             source.close()
         except Exception:  # already broken; closing is best effort
             log.debug("closing %s failed", name, exc_info=True)
-        return name, problem
+        return problem
 
     def close(self) -> None:
         for name in ("ppg", "gsr", "hr"):
@@ -94,3 +114,18 @@ class Sensors:
         if self.i2c is not None:
             self.i2c.close()
             self.i2c = None
+
+
+def _feed(name: str, source: Any, stream: PhysiologyStream) -> None:
+    if name == "ppg":
+        batch = source.read()
+        if len(batch):
+            stream.push_ppg(batch)
+    elif name == "gsr":
+        gbatch = source.read()
+        if len(gbatch):
+            stream.push_gsr(gbatch)
+    else:
+        for sample in source.read():
+            if sample.rr_s:
+                stream.push_rr(sample.t, sample.rr_s)

@@ -223,6 +223,14 @@ class Store:
                 (session_id, float(t_s), kind, detail),
             )
 
+    def note_progress(self, session_id: int, t_s: float) -> None:
+        """A running session is `t_s` in: if the device dies now, that is its duration."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE sessions SET duration_s = ? WHERE id = ? AND status = 'running'",
+                (float(t_s), session_id),
+            )
+
     def end_session(
         self, session_id: int, status: str, duration_s: float, summary: dict[str, Any]
     ) -> None:
@@ -243,7 +251,8 @@ class Store:
     def mark_interrupted_sessions(self) -> int:
         """Sessions left 'running' by a crash or power cut become 'interrupted'.
 
-        Their duration is the last time anything was recorded for them.
+        Their duration is the last progress they noted, or the last time anything was
+        recorded for them, whichever is later.
         """
         with self.transaction() as conn:
             return interrupt_running_sessions(conn)

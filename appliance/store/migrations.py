@@ -103,7 +103,35 @@ CREATE TABLE quarantine (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Version 3: a session that ended on an error is recorded as 'failed', not 'completed'. SQLite
+# cannot alter a CHECK constraint, so the table is rebuilt (foreign keys are off meanwhile: see
+# migrate) with its rows and indexes as they were.
+_V3 = """
+CREATE TABLE sessions_v3 (
+    id INTEGER PRIMARY KEY,
+    listener_id TEXT REFERENCES listeners(id) ON DELETE CASCADE,  -- NULL: anonymous
+    goal TEXT NOT NULL,
+    started_wall TEXT NOT NULL,                   -- ISO 8601 UTC
+    ended_wall TEXT,
+    planned_s REAL NOT NULL CHECK (planned_s >= 0),
+    duration_s REAL,
+    status TEXT NOT NULL CHECK (status IN
+        ('running', 'completed', 'stopped', 'interrupted', 'alert', 'failed')),
+    summary TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(summary)),
+    consent INTEGER NOT NULL DEFAULT 0 CHECK (consent IN (0, 1))
+);
+INSERT INTO sessions_v3 (id, listener_id, goal, started_wall, ended_wall, planned_s, duration_s,
+                         status, summary, consent)
+    SELECT id, listener_id, goal, started_wall, ended_wall, planned_s, duration_s, status,
+           summary, consent FROM sessions;
+DROP TABLE sessions;
+ALTER TABLE sessions_v3 RENAME TO sessions;
+CREATE INDEX sessions_by_listener ON sessions(listener_id, started_wall);
+CREATE INDEX sessions_by_start ON sessions(started_wall);
+CREATE INDEX sessions_by_status ON sessions(status);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 
 class SchemaTooNewError(RuntimeError):
@@ -131,18 +159,30 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) ->
             f"knows versions up to {len(migrations)}: upgrade Attune (never downgrade it over "
             "a newer database), or restore a backup made by this version"
         )
-    for version in range(current + 1, len(migrations) + 1):
-        script = migrations[version - 1]
-        try:
-            # user_version lives in the database header and is part of the transaction.
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
-            )
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise MigrationError(
-                f"migration to schema version {version} failed: {exc}; "
-                f"the database is unchanged at version {version - 1}"
-            ) from exc
+    # A table rebuilt by a migration is dropped and recreated: with foreign keys on, the DROP
+    # would cascade into every row that refers to it. They are checked before each commit.
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version in range(current + 1, len(migrations) + 1):
+            _apply(conn, version, migrations[version - 1])
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
     return len(migrations)
+
+
+def _apply(conn: sqlite3.Connection, version: int, script: str) -> None:
+    try:
+        # user_version lives in the database header and is part of the transaction.
+        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};")
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise sqlite3.IntegrityError(f"{len(broken)} row(s) would break a foreign key")
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise MigrationError(
+            f"migration to schema version {version} failed: {exc}; "
+            f"the database is unchanged at version {version - 1}"
+        ) from exc

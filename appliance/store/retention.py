@@ -14,12 +14,14 @@ INTERRUPTED_DETAIL = (
 
 
 def interrupt_running_sessions(conn: sqlite3.Connection) -> int:
-    """Mark sessions left 'running' as 'interrupted'; their duration is the last time anything
-    was recorded for them. Returns how many. Call inside a transaction."""
+    """Mark sessions left 'running' as 'interrupted'; their duration is the later of the
+    progress the session last noted (every few seconds, see Store.note_progress) and the last
+    thing recorded for it: physiology windows begin only once a window has filled, so a short
+    session may have nothing else. Returns how many. Call inside a transaction."""
     stale = conn.execute(
-        "SELECT id, started_wall FROM sessions WHERE status = 'running'"
+        "SELECT id, started_wall, duration_s FROM sessions WHERE status = 'running'"
     ).fetchall()
-    for session_id, started in stale:
+    for session_id, started, noted in stale:
         last_t = conn.execute(
             "SELECT MAX(t) FROM ("
             " SELECT MAX(t_s) AS t FROM physiology WHERE session_id = ?1"
@@ -27,7 +29,7 @@ def interrupt_running_sessions(conn: sqlite3.Connection) -> int:
             " UNION ALL SELECT MAX(t_s) FROM decisions WHERE session_id = ?1)",
             (session_id,),
         ).fetchone()[0]
-        duration = float(last_t or 0.0)
+        duration = max(float(last_t or 0.0), float(noted or 0.0))
         ended = from_iso(started) + timedelta(seconds=duration)  # type: ignore[operator]
         conn.execute(
             "UPDATE sessions SET status = 'interrupted', duration_s = ?, ended_wall = ? "

@@ -13,7 +13,7 @@ from appliance.affect.estimate import AffectEstimate
 from appliance.music.recipe import Recipe
 from appliance.signals.features import WindowFeatures
 
-SESSION_STATUSES = ("running", "completed", "stopped", "interrupted", "alert")
+SESSION_STATUSES = ("running", "completed", "stopped", "interrupted", "alert", "failed")
 FINAL_STATUSES = tuple(s for s in SESSION_STATUSES if s != "running")
 
 # Pseudonymous ids only: short tokens such as "L-0042", nothing that reads like a name + date.

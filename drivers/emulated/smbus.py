@@ -4,6 +4,10 @@ It has the methods of `smbus2.SMBus` that Attune's drivers use, with smbus2's an
 (32-byte SMBus blocks, errno 121 for an address nobody answers). Devices see raw I2C
 transactions, as a chip does: a write carries the register pointer first, a read continues from
 the current pointer, so each device decides how its pointer moves (auto-increment or not).
+
+Faults, for tests of what the drivers and the session survive: `detach`/`attach` unplug and
+re-plug a device, and `inject(BusFault(...))` makes every transfer to an address (or to any)
+fail with an errno during a window of the bus's clock, as electrical noise or a loose wire does.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import ctypes
 import errno
 import os
 from collections import deque
+from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
 from smbus2 import i2c_msg
@@ -43,14 +48,35 @@ class Transfer(NamedTuple):
     length: int
 
 
-class EmulatedSMBus:
-    """Stands in for `smbus2.SMBus(bus_number)`; `attach` puts devices at addresses."""
+class BusFault(NamedTuple):
+    """Transfers to `address` (None: to any) fail with `error` from `start` until `end`
+    (seconds on the bus's clock). EIO is a garbled transfer; EREMOTEIO a NACK."""
 
-    def __init__(self, bus_number: int = 1, *, history: int = 4096) -> None:
+    address: int | None
+    start: float
+    end: float
+    error: int = errno.EIO
+
+
+class EmulatedSMBus:
+    """Stands in for `smbus2.SMBus(bus_number)`; `attach` puts devices at addresses.
+
+    `now` is the clock injected faults are timed on (needed only to inject them)."""
+
+    def __init__(
+        self,
+        bus_number: int = 1,
+        *,
+        history: int = 4096,
+        now: Callable[[], float] | None = None,
+    ) -> None:
         self.bus_number = bus_number
         self._devices: dict[int, I2cDevice] = {}
         self._closed = False
         self.transfers: deque[Transfer] = deque(maxlen=history)
+        self._now = now
+        self.faults: list[BusFault] = []
+        self.failed_transfers = 0  # transfers an injected fault or a missing device failed
 
     # -- wiring -------------------------------------------------------------------------------
     def attach(self, address: int, device: I2cDevice) -> None:
@@ -61,6 +87,13 @@ class EmulatedSMBus:
     def detach(self, address: int) -> I2cDevice | None:
         """Unplug the device at `address` (a wire coming loose); returns it."""
         return self._devices.pop(address, None)
+
+    def inject(self, fault: BusFault) -> None:
+        if self._now is None:
+            raise ValueError("EmulatedSMBus(now=...) is needed to time injected faults")
+        if fault.end <= fault.start:
+            raise ValueError(f"a fault ends after it starts: {fault.start} .. {fault.end}")
+        self.faults.append(fault)
 
     # -- smbus2.SMBus API ---------------------------------------------------------------------
     def read_byte_data(self, i2c_addr: int, register: int, force: bool | None = None) -> int:
@@ -130,8 +163,15 @@ class EmulatedSMBus:
             raise OSError(errno.EBADF, f"I2C bus {self.bus_number} is closed")
 
     def _device(self, address: int) -> I2cDevice:
+        if self.faults:
+            t = self._now()  # type: ignore[misc]  # inject() made sure there is a clock
+            for fault in self.faults:
+                if fault.address in (None, address) and fault.start <= t < fault.end:
+                    self.failed_transfers += 1
+                    raise OSError(fault.error, os.strerror(fault.error))
         device = self._devices.get(address)
         if device is None:  # nobody acknowledged the address
+            self.failed_transfers += 1
             raise OSError(errno.EREMOTEIO, os.strerror(errno.EREMOTEIO))
         return device
 

@@ -50,7 +50,7 @@ def test_emulated_sensors_are_the_real_drivers_reading_the_listener(tmp_path: Pa
         stream = PhysiologyStream(window_s=30.0, update_s=5.0)
         for _ in range(400):
             clock.sleep(0.1)
-            list(sensors.poll_into(stream))
+            list(sensors.poll_into(stream, clock.now()))
         features = stream.update(clock.now())
         assert features is not None and 40 < features.hr_bpm < 140 and features.scl_us > 0
     finally:

@@ -11,7 +11,7 @@ from appliance.clock import SimulatedClock
 from drivers.emulated.ads1115 import Ads1115Emulator
 from drivers.emulated.max30102 import Max30102Emulator
 from drivers.emulated.signals import ConstantConductance, SyntheticPpg
-from drivers.emulated.smbus import EmulatedSMBus
+from drivers.emulated.smbus import BusFault, EmulatedSMBus
 
 
 @pytest.fixture
@@ -82,3 +82,34 @@ def test_closed_bus_refuses(bus: EmulatedSMBus) -> None:
 def test_out_of_range_byte_is_refused(bus: EmulatedSMBus) -> None:
     with pytest.raises(ValueError):
         bus.write_byte_data(0x57, 0x0C, 256)
+
+
+def test_an_injected_fault_fails_transfers_in_its_window_only() -> None:
+    class Register:
+        def write(self, data: bytes) -> None: ...
+
+        def read(self, length: int) -> bytes:
+            return bytes(length)
+
+    clock = SimulatedClock()
+    bus = EmulatedSMBus(now=clock.now)
+    bus.attach(0x48, Register())
+    bus.attach(0x57, Register())
+    bus.inject(BusFault(0x48, 1.0, 1.5))
+    bus.inject(BusFault(None, 3.0, 3.1, errno.EREMOTEIO))
+    assert bus.read_byte_data(0x48, 0) == 0
+    clock.sleep(1.2)
+    with pytest.raises(OSError) as garbled:
+        bus.read_byte_data(0x48, 0)
+    assert garbled.value.errno == errno.EIO
+    assert bus.read_byte_data(0x57, 0) == 0  # the other chip answers
+    clock.sleep(0.3)
+    assert bus.read_byte_data(0x48, 0) == 0  # the burst is over
+    clock.sleep(1.5)
+    with pytest.raises(OSError) as nack:
+        bus.read_byte_data(0x57, 0)
+    assert nack.value.errno == errno.EREMOTEIO and bus.failed_transfers == 2
+    with pytest.raises(ValueError, match="ends after it starts"):
+        bus.inject(BusFault(0x48, 2.0, 2.0))
+    with pytest.raises(ValueError, match="now="):
+        EmulatedSMBus().inject(BusFault(0x48, 0.0, 1.0))

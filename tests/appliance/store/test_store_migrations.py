@@ -70,3 +70,26 @@ def test_database_newer_than_the_code_is_refused_with_a_clear_error(tmp_path: Pa
     conn.close()
     with pytest.raises(SchemaTooNewError, match="upgrade Attune"):
         Store(path)
+
+
+def test_version_3_lets_a_session_fail_and_keeps_every_row_of_a_version_2_database(
+    tmp_path: Path,
+) -> None:
+    conn = _connect(tmp_path / "v2.db")
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn, MIGRATIONS[:2])
+    conn.execute("INSERT INTO listeners (id, created) VALUES ('L-1', '2024-01-01T00:00:00Z')")
+    conn.execute(
+        "INSERT INTO sessions (id, listener_id, goal, started_wall, planned_s, status) "
+        "VALUES (7, 'L-1', 'relax', '2024-01-01T10:00:00Z', 600, 'completed')"
+    )
+    conn.execute("INSERT INTO events (session_id, t_s, kind) VALUES (7, 1.0, 'staff_alert')")
+    assert migrate(conn) == len(MIGRATIONS)
+    # The rebuild dropped the old table without cascading into the rows that refer to it.
+    assert conn.execute("SELECT session_id, kind FROM events").fetchall() == [(7, "staff_alert")]
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    conn.execute("UPDATE sessions SET status = 'failed' WHERE id = 7")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("UPDATE sessions SET status = 'exploded' WHERE id = 7")
+    conn.execute("DELETE FROM sessions WHERE id = 7")  # the cascade still works afterwards
+    assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
