@@ -32,7 +32,7 @@ from appliance.store import rows
 from appliance.store.erasure import count_listener_rows, delete_listener_rows
 from appliance.store.migrations import migrate
 from appliance.store.openlock import OpenLock
-from appliance.store.retention import interrupt_running_sessions, purge_before
+from appliance.store.retention import interrupt_running_sessions, purge_aged
 from appliance.store.rows import DecisionRecord, SessionRow, to_json, to_utc_iso
 
 log = logging.getLogger(__name__)
@@ -259,17 +259,28 @@ class Store:
 
     def purge_older_than(self, days: int, now_wall: datetime | None = None) -> int:
         """Retention: delete finished sessions started more than `days` ago, with all their
-        rows, and listeners left without sessions who were created before the same cut-off.
-        Returns the number of sessions deleted."""
+        rows, and listeners left with nothing under their id. A wall clock that cannot be
+        trusted purges nothing (retention.purge_aged says when). Returns how many sessions
+        were deleted."""
         if days < 0:
             raise ValueError(f"retention must be 0 days or more, not {days}")
-        cutoff = (now_wall or datetime.now(UTC)) - timedelta(days=days)
         with self.transaction() as conn:
-            deleted = purge_before(conn, cutoff)
-        if deleted and self.path != MEMORY:
+            purge = purge_aged(conn, now_wall or datetime.now(UTC), days)
+        if purge.skipped:
+            log.warning(
+                "retention: nothing purged: %s; purged once the clock is set", purge.skipped
+            )
+        if purge.redated:
+            log.warning(
+                "retention: %d session(s) were recorded before the wall clock was set; their "
+                "date is unknown, so they are kept %d days from now",
+                purge.redated,
+                days,
+            )
+        if purge.deleted and self.path != MEMORY:
             with self._lock:  # move the zeroed pages out of the WAL into the main file now
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return deleted
+        return purge.deleted
 
     def forget_listener(self, listener_id: str) -> dict[str, int]:
         """Erase every row held under the listener's id (erasure.py); the counts deleted."""

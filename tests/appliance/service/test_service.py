@@ -151,8 +151,11 @@ def test_start_up_purges_probes_and_tells_systemd_ready(harness) -> None:
     store = h.service.appliance.store
     old = store.start_session(None, "relax", 60.0, datetime.now(UTC) - timedelta(days=40))
     store.end_session(old, "completed", 60.0, {})
+    recent = store.start_session(None, "relax", 60.0, datetime.now(UTC) - timedelta(hours=1))
+    store.end_session(recent, "completed", 60.0, {})
     h.service.start()
-    assert store.sessions() == []  # older than retention_days: purged
+    # 40 days older than the newest session and than the clock: purged.
+    assert [s.id for s in store.sessions()] == [recent]
     assert h.service.state is State.IDLE
     messages = h.messages()
     assert messages[0] == "STATUS=starting"

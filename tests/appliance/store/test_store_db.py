@@ -266,9 +266,13 @@ def test_purge_deletes_old_sessions_with_their_rows(db_path: Path) -> None:
         assert store.events(old) == []
         assert [e["kind"] for e in store.events(recent)] == ["button"]
         # Listeners are created at the real wall time, so a cut-off in the future reaches them:
-        # those left without sessions go, the one with a running session stays.
-        store.purge_older_than(1, now_wall=datetime.now(UTC) + timedelta(days=30))
-        assert [s.id for s in store.sessions()] == [still_running]
+        # those left without sessions go, the one with a running session stays. The cut-off
+        # is bounded by the newest session, so one is recorded a month ahead.
+        later = datetime.now(UTC) + timedelta(days=30)
+        ahead = store.start_session(None, "relax", 60, later)
+        store.end_session(ahead, "completed", 60, {})
+        store.purge_older_than(1, now_wall=later)
+        assert [s.id for s in store.sessions()] == [still_running, ahead]
     for table in ("decisions", "physiology", "events"):
         orphans = _raw(db_path, f"SELECT COUNT(*) FROM {table} WHERE session_id = ?", (old,))
         assert orphans == [(0,)], table
@@ -286,6 +290,7 @@ def test_purged_data_is_gone_from_the_file_not_just_unlinked(db_path: Path) -> N
         sid = store.start_session("L-1", "relax", 1200, START)
         store.add_event(sid, 1.0, "note", marker)
         store.end_session(sid, "completed", 60, {})
+        store.start_session(None, "relax", 60, START + timedelta(days=31))  # the newest
         store.purge_older_than(30, now_wall=START + timedelta(days=31))
         on_disk = b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.is_file())
     assert marker.encode() not in on_disk
