@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +37,9 @@ from appliance.session.sensors import Sensors
 from appliance.session.status import SessionStatus
 from appliance.signals.stream import PhysiologyStream
 from appliance.simulate.listener import VirtualListener
-from appliance.store.bandit_state import LearningStore
-from appliance.store.db import Store
+from appliance.store import writable
+from appliance.store.bandit_state import LearningStore, UnrecordedLearning
+from appliance.store.db import MEMORY, Store
 from drivers.audio import AudioSink
 
 if TYPE_CHECKING:
@@ -61,6 +63,9 @@ class Appliance:
     # The seed the prepared opening was chosen with: the next session's sequencer reuses it,
     # so it picks the very opening that was rendered ahead.
     opening_seed: int | None = None
+    # Why the state folder cannot be written (store/writable.py); None while it can. Sessions
+    # then play without being recorded.
+    store_problem: str | None = None
 
     def open_sensors(self, *, hr: BleHeartRateSource | None = None) -> Sensors:
         """The session's sensors; `hr`, a running wearable source, is lent (not closed)."""
@@ -90,7 +95,7 @@ class Appliance:
         return make_sequencer(
             self.config,
             profile=profile.for_sequencer() if profile is not None else None,
-            learning=LearningStore(self.store),
+            learning=(UnrecordedLearning if self.store_problem else LearningStore)(self.store),
             listener_id=listener_id,
             goal=goal,
             library=library,
@@ -183,7 +188,10 @@ class Appliance:
             if on_decision is not None:
                 on_decision(decision, t)
 
-        if listener_id is not None:
+        records = SessionRecords(self.store, keep_data=keep_data)
+        if self.store_problem:  # played, not recorded: the records go to memory and vanish
+            records = SessionRecords(Store(MEMORY), keep_data=False)
+        elif listener_id is not None:
             self.store.upsert_listener(listener_id)
         return Session(
             plan=plan,
@@ -196,12 +204,20 @@ class Appliance:
             rendering=self.rendering,
             mixer=mixer,
             sink=sink,
-            store=SessionRecords(self.store, keep_data=keep_data),
+            store=records,
             on_segment=on_segment,
             on_status=on_status,
             on_alert=on_alert,
             on_breathing=on_breathing,
         )
+
+    def check_store(self) -> str | None:
+        """Try a write (at start-up and before each session): None, or why the state folder
+        cannot be written. A store opened read-only stays so until the service restarts."""
+        stuck = self.store.read_only or str(self.store.path) == MEMORY
+        if not (self.store_problem and stuck):
+            self.store_problem = writable.check(self.store)
+        return self.store_problem
 
     def close(self) -> None:
         self.renderer.close()
@@ -215,10 +231,12 @@ def build(
     listener: VirtualListener | None = None,
     render_ahead: bool = False,
     rendering: Rendering = Rendering.INLINE,
+    connect_db: Callable[..., sqlite3.Connection] = sqlite3.connect,
 ) -> Appliance:
     """Wire the appliance. In emulated mode `listener` sits behind the sensor emulators.
     `render_ahead` (the service) lets the next session's opening be rendered while idle;
-    `rendering` says where a session renders its segments (the service: in the background)."""
+    `rendering` says where a session renders its segments (the service: in the background);
+    `connect_db` opens the database (tests pass a genuinely read-only connection)."""
     if config.hardware.emulated and listener is None:
         from appliance.simulate.listener import demo_listener
 
@@ -231,7 +249,7 @@ def build(
         ),
         Library.in_state_dir(Path(config.device.state_dir)),
     )
-    store = Store(Path(config.device.state_dir) / DB_NAME)
+    store, store_problem = writable.open_store(Path(config.device.state_dir) / DB_NAME, connect_db)
     wrapped = RenderAhead(renderer) if render_ahead else renderer
     return Appliance(
         config,
@@ -241,4 +259,5 @@ def build(
         EstimatorSource(),
         rendering,
         listener if config.hardware.emulated else None,
+        store_problem=store_problem,
     )

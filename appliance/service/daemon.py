@@ -104,8 +104,9 @@ class Service:
     def start(self) -> None:
         """Purge old sessions, probe the sensors, open the audio, then tell systemd READY."""
         self.notifier.status("starting")
-        self._purge()
-        self._erase_withdrawn()
+        if self._check_store():
+            self._purge()
+            self._erase_withdrawn()
         self._try_audio()
         self._refresh_health()
         if self.sink is not None:
@@ -113,7 +114,7 @@ class Service:
 
     def _become_ready(self) -> None:
         self.state = State.IDLE
-        self.controls.leds.show("ready")
+        self.controls.leds.show(self._idle_pattern())
         self._ready = True
         self.notifier.ready(self.status_line())
         log.info("ready: %s", self.status_line())
@@ -132,6 +133,19 @@ class Service:
         except Exception as exc:  # no sound card, ALSA busy: show it, retry
             self.health.set("audio", Level.DOWN, str(exc))
             self.controls.leds.show("error")
+
+    def _check_store(self) -> bool:
+        """Whether the state folder takes writes; if not, health says so in one log line
+        (naming the folder and what to do), and sessions play without being recorded."""
+        problem = self.appliance.check_store()
+        if problem is None:
+            self.health.set("store", Level.OK)
+        else:
+            self.health.set("store", Level.DOWN, problem)
+        return problem is None
+
+    def _idle_pattern(self) -> str:
+        return "error" if self.health.get("store").level is Level.DOWN else "ready"
 
     def _purge(self) -> None:
         self._purged_at = self.clock.now()
@@ -169,7 +183,10 @@ class Service:
         self._refresh_health()
         self._show_sensor_state()
         if self.state is State.IDLE and now - self._purged_at >= PURGE_EVERY_S:
-            self._purge()
+            if self._check_store():
+                self._purge()
+            else:
+                self._purged_at = now  # tried again a day later
         if self._reload_asked:
             self._reload()
         if now - self._status_at >= STATUS_EVERY_S:
@@ -263,7 +280,8 @@ class Service:
         if new is not None:
             self.appliance.config = new
         self.profiles = reload_profiles(self.appliance.config)
-        self._erase_withdrawn()
+        if self._check_store():
+            self._erase_withdrawn()
         self._prepare_next()
 
     def request_exit(self, *, power_off: bool = False) -> None:
@@ -302,6 +320,7 @@ class Service:
             log.warning("no session: the audio output is not working")
             return
         self.pressed_at = self.clock.now()
+        recorded = self._check_store()
         self.sink.arm()
         profile, why = self._choose()
         connected = None if self.wearable is None else self.wearable.connected_address
@@ -323,7 +342,13 @@ class Service:
         if profile is not None and not keep:
             # The journal names only listeners who consent: neither the id nor their strap.
             why = "a profile without consent to keep data"
-        log.info("session for %s (%s); sensors: %s", who, why, ", ".join(sensors.present()))
+        log.info(
+            "session for %s (%s); sensors: %s%s",
+            who,
+            why,
+            ", ".join(sensors.present()),
+            "" if recorded else "; NOT RECORDED: the state folder cannot be written",
+        )
         wanted = profile.wearable if profile is not None else None
         wearable_missing = self.wearable is not None and (connected is None or connected != wanted)
         self.prompts.play("session_starting", mixer=session.mixer)
@@ -392,7 +417,7 @@ class Service:
             return
         self.state = State.IDLE
         if result is not None:
-            self.controls.leds.show("ready")
+            self.controls.leds.show(self._idle_pattern())
         self._prepare_next()
 
     def _raise_alert(self, mixer=None) -> None:

@@ -22,7 +22,7 @@ class Level(Enum):
     OFF = "off"  # not configured: nothing is wrong
 
 
-COMPONENTS = ("ppg", "gsr", "ble_hr", "model", "audio")
+COMPONENTS = ("ppg", "gsr", "ble_hr", "model", "audio", "store")
 SENSORS = ("ppg", "gsr", "ble_hr")
 _LOG_LEVEL = {
     Level.OK: logging.INFO,
@@ -81,6 +81,7 @@ class HealthRegistry:
         return [n for n in SENSORS if snap[n].level is Level.OK]
 
     def line(self) -> str:
-        """Compact, for systemd's STATUS=: "ppg ok, gsr down, ble_hr off, model ok, audio ok"."""
+        """Compact, for systemd's STATUS=: "ppg ok, gsr down, ble_hr off, model ok, audio ok,
+        store ok"."""
         snap = self.snapshot()
         return ", ".join(f"{name} {snap[name].level.value}" for name in COMPONENTS)

@@ -115,4 +115,6 @@ def status_line(state: State, running: Running | None, alert: bool, health: Heal
         text += f" {m:02d}:{s:02d} {who}"
     if alert:
         text += " STAFF ALERT"
+    if health.get("store").level is Level.DOWN:
+        text += " NOT RECORDING"  # the music plays; the state folder cannot be written
     return f"{text}; {health.line()}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 from collections.abc import Callable
 
 from appliance.app import build
@@ -35,9 +36,11 @@ def make_service(
     rendering: Rendering = Rendering.BACKGROUND,
     listener=None,
     load_config: Callable[[], Config] | None = None,
+    connect_db: Callable[..., sqlite3.Connection] = sqlite3.connect,
 ) -> Service:
     """The service wired from the config. Tests on a simulated clock pass
-    `rendering=Rendering.INLINE`, so what a session renders is waited for and reproducible."""
+    `rendering=Rendering.INLINE`, so what a session renders is waited for and reproducible;
+    `connect_db` opens the database (tests: a genuinely read-only connection)."""
     clock = clock or MonotonicClock()
     ui_clock = ui_clock or clock
     hw = config.hardware
@@ -65,7 +68,12 @@ def make_service(
             ", ".join(skipped),
         )
     appliance = build(
-        config, clock, render_ahead=render_ahead, rendering=rendering, listener=listener
+        config,
+        clock,
+        render_ahead=render_ahead,
+        rendering=rendering,
+        listener=listener,
+        connect_db=connect_db,
     )
     p = config.prompts
     prompts = Prompts(

@@ -67,3 +67,16 @@ class LearningStore:
                 "SELECT music FROM quarantine WHERE listener_id = ?", (listener_id,)
             ).fetchall()
         return {r[0] for r in found}
+
+
+class UnrecordedLearning(LearningStore):
+    """While the state folder cannot be written: what was learnt and quarantined still guides
+    the music, and nothing new is written (the sequencer keeps it for the session)."""
+
+    def save_state(self, listener_id: str, model: str, state: dict[str, Any]) -> None:
+        pass
+
+    def quarantine(
+        self, listener_id: str, music: str, *, session_id: int | None = None, reason: str = ""
+    ) -> None:
+        pass

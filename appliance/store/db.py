@@ -18,7 +18,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,12 +49,22 @@ class Store:
     `attune sessions list`) has the same file open, which an advisory lock tells us.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        read_only: bool = False,
+        connect: Callable[..., sqlite3.Connection] = sqlite3.connect,
+    ) -> None:
+        """`read_only` opens an existing file for reading only (a state folder that cannot be
+        written: writable.py); `connect` stands in for sqlite3.connect (tests open a
+        genuinely read-only connection through it)."""
         self.path = path if str(path) == MEMORY else Path(path)
+        self.read_only = read_only
         self._lock = threading.RLock()
         self._depth = 0  # nesting of transaction()
         self._open_lock: OpenLock | None = None
-        if self.path != MEMORY:
+        if self.path != MEMORY and not read_only:
             ensure_private_dir(self.path.parent)
             if not is_private_dir(self.path.parent):
                 log.warning(
@@ -65,11 +75,20 @@ class Store:
                 )
             ensure_private_file(self.path)
         # Autocommit mode: transactions are explicit (transaction()), never implied by Python.
-        self._conn = sqlite3.connect(
-            str(self.path), isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+        target, uri = str(self.path), False
+        if read_only and self.path != MEMORY:
+            target, uri = f"{self.path.resolve().as_uri()}?mode=ro", True
+        self._conn = connect(
+            target,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_S,
+            check_same_thread=False,
+            uri=uri,
         )
         try:
             self._configure()
+            if read_only:
+                return  # no migration, no crash recovery: both write
             migrate(self._conn)
             if self.path == MEMORY:
                 self.mark_interrupted_sessions()
@@ -86,7 +105,7 @@ class Store:
 
     def _configure(self) -> None:
         conn = self._conn
-        if self.path != MEMORY:
+        if self.path != MEMORY and not self.read_only:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise sqlite3.OperationalError(f"{self.path}: cannot use WAL journal ({mode})")
@@ -145,6 +164,13 @@ class Store:
             cursor = self._conn.execute(sql, params)
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+    def probe_write(self) -> None:
+        """Write the database header back as it is and commit: raises what a real write would
+        (a read-only file system or connection, a full disk), changes nothing."""
+        with self.transaction() as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA user_version = {version}")
 
     def integrity_check(self) -> str:
         """'ok', or SQLite's description of the damage."""

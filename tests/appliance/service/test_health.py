@@ -15,7 +15,7 @@ def test_changes_are_reported_once_and_summarised() -> None:
     assert changes[1] == ("gsr", Health(Level.DOWN, "no ADS1115 at 0x48"))
     assert health.lost_sensors() == ["gsr", "ble_hr"]
     assert health.working_sensors() == ["ppg"]
-    assert health.line() == "ppg ok, gsr down, ble_hr degraded, model off, audio off"
+    assert health.line() == "ppg ok, gsr down, ble_hr degraded, model off, audio off, store off"
     assert str(health.get("gsr")) == "down (no ADS1115 at 0x48)"
 
 

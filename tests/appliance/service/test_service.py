@@ -7,6 +7,7 @@ own simulated clock in its thread, as fast as it can, so minutes of session take
 from __future__ import annotations
 
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -56,7 +57,14 @@ store:
 
 
 class Harness:
-    def __init__(self, tmp_path: Path, *, listeners: str = "", watchdog_usec: int = 0) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        *,
+        listeners: str = "",
+        watchdog_usec: int = 0,
+        connect_db: Callable[..., sqlite3.Connection] = sqlite3.connect,
+    ) -> None:
         folder = tmp_path / "listeners"
         folder.mkdir()
         if listeners:
@@ -84,6 +92,7 @@ class Harness:
             render_ahead=False,
             rendering=Rendering.INLINE,
             listener=demo_listener(seed=2),
+            connect_db=connect_db,
         )
         self.button = self.factory.pin(BUTTON)
         self.led = self.factory.pin(LED)
