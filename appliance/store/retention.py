@@ -69,9 +69,10 @@ def purge_aged(conn: sqlite3.Connection, now_wall: datetime, days: int) -> Purge
 
     - A clock before SANE_EPOCH, or behind the newest session's start, is wrong (or the records
       are from a wrong future): nothing is purged, until a later purge with a clock that is.
-    - The cut-off is `days` before the earlier of the clock and the newest session's start:
-      a forward jump of N days (NTP after a long power-off, or a bad server) purges only what
-      had truly aged by the last session, never everything at once.
+    - The cut-off is `days` before a trusted clock. Retention is a privacy promise: a box
+      switched off for longer than the period, whose clock NTP then sets right, really does
+      hold sessions that old, and they go. What a forward jump must not take with them, the
+      learning state and the quarantine, stays (below).
     - Sessions stamped before SANE_EPOCH are of unknown date: dated now, with an event
       keeping their stamp, so they age out a retention period from the first sane purge.
     - Only sessions go, and listeners with nothing left under their id: the learning state
@@ -84,8 +85,7 @@ def purge_aged(conn: sqlite3.Connection, now_wall: datetime, days: int) -> Purge
     if newest is not None and newest > now_iso:
         return Purge(skipped=f"the wall clock reads {now_iso}, behind the newest record {newest}")
     redated = _date_unknown_sessions(conn, now_wall)
-    reference = now_wall if newest is None else min(now_wall, from_iso(newest))  # type: ignore[type-var]
-    return Purge(deleted=purge_before(conn, reference - timedelta(days=days)), redated=redated)
+    return Purge(deleted=purge_before(conn, now_wall - timedelta(days=days)), redated=redated)
 
 
 def _date_unknown_sessions(conn: sqlite3.Connection, now_wall: datetime) -> int:
