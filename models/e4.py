@@ -99,7 +99,9 @@ def _read_ibi(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.exists():
         return np.empty(0), np.empty(0)
     try:
-        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=float)
+        with warnings.catch_warnings():  # an IBI file with no beats is a valid recording
+            warnings.simplefilter("ignore", UserWarning)
+            data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=float)
     except ValueError as exc:
         raise ValueError(f"{path}: rows from line 2 on must be 't_offset, ibi': {exc}") from None
     if data.size == 0:
