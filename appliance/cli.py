@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
+import signal
 import sys
 from pathlib import Path
 
@@ -48,7 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     module = next(m for m in commands if args.command == m.NAME)
     try:
-        return module.run(args)
+        code = module.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit where it cannot be caught
+        return code
+    except BrokenPipeError:
+        # `attune … | head` closed our stdout: the reader has what it wanted. Python's
+        # documented way: point stdout at devnull so the flush at exit stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE  # what a tool killed by SIGPIPE reports to the shell
     except ConfigError as exc:
         print(f"attune: the configuration is not valid:\n{exc}", file=sys.stderr)
         return 1

@@ -2,9 +2,9 @@
 
 A waiting room is full of other people's wearables, so the source scans with a filter on the
 configured addresses and connects to nothing else. After a drop-out BlueZ may forget the
-device, so every attempt rescans and builds a new BleakClient; attempts back off
-1 → 2 → 4 … → 60 s, starting over after a connection that stayed up. Scanning always stops
-before connecting (some controllers abort LE connections made while discovering).
+device, so every attempt rescans and builds a new BleakClient; attempts back off 1 → 2 → 4 …
+→ 60 s, starting over after a link that delivered a measurement or stayed up. Scanning always
+stops before connecting (some controllers abort LE connections made while discovering).
 
 The session loop is synchronous: `start_in_thread()` runs the asyncio task on a private event
 loop in a daemon thread, `read()` drains samples thread-safely, `close()` stops it.
@@ -18,7 +18,6 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Literal
 
 from bleak import BleakClient, BleakScanner
@@ -32,7 +31,7 @@ log = logging.getLogger(__name__)
 
 HEART_RATE_MEASUREMENT_UUID = "00002a37-0000-1000-8000-00805f9b34fb"
 DEFAULT_CONNECT_TIMEOUT_S = 20.0
-DEFAULT_STABLE_CONNECTION_S = 10.0  # a connection that lasted this long resets the backoff
+DEFAULT_STABLE_CONNECTION_S = 10.0  # a link this long resets the backoff, even without data
 THREAD_CALL_TIMEOUT_S = 15.0  # bleak's own disconnect gives up after 10 s
 MAX_PENDING_SAMPLES = 3600  # ~1 h at 1 Hz if nobody reads; the oldest are dropped first
 _ADDRESS_RE = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
@@ -97,6 +96,7 @@ class BleHeartRateSource:
         self._connections = 0
         self._reconnects = 0
         self._malformed_frames = 0
+        self._measurements = 0  # valid frames ever received: did a link deliver?
         self._last_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -189,12 +189,7 @@ class BleHeartRateSource:
     def __enter__(self) -> BleHeartRateSource:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_exc_info: object) -> None:
         self.close()
 
     async def _run(self) -> None:
@@ -202,10 +197,10 @@ class BleHeartRateSource:
         while True:
             self._state = "scanning"
             device = await self._scan()
-            if device is not None:
-                connected_for_s = await self._hold_connection(device)
-                if connected_for_s is not None and connected_for_s >= self._stable_connection_s:
-                    backoff_s = None
+            # A strap that drops every few seconds but sends beats in between is worth
+            # reconnecting to at once; only links that gave nothing grow the wait.
+            if device is not None and await self._hold_connection(device):
+                backoff_s = None
             backoff_s = next_backoff_s(backoff_s, self._backoff_initial_s, self._backoff_max_s)
             self._state = "backoff"
             log.info("BLE heart rate: next attempt in %.1f s", backoff_s)
@@ -214,8 +209,7 @@ class BleHeartRateSource:
     async def _scan(self) -> BLEDevice | None:
         wanted = set(self.addresses)
         try:
-            # find_device_by_filter stops discovery before returning, so we never connect
-            # while scanning.
+            # find_device_by_filter stops discovery before returning: no connect while scanning.
             device = await BleakScanner.find_device_by_filter(
                 lambda dev, _adv: dev.address.upper() in wanted,
                 timeout=self._scan_timeout_s,
@@ -231,12 +225,13 @@ class BleHeartRateSource:
             )
         return device
 
-    async def _hold_connection(self, device: BLEDevice) -> float | None:
-        """Connect, subscribe once and wait for the drop; returns how long it stayed up."""
+    async def _hold_connection(self, device: BLEDevice) -> bool:
+        """Connect, subscribe once and wait for the drop; True when the link was a good one
+        (it delivered a measurement, or stayed up stable_connection_s)."""
         address = device.address.upper()
         if address not in self.addresses:  # defence in depth: never touch strangers' devices
             self._fail(f"refusing to connect to unconfigured device {address}")
-            return None
+            return False
         disconnected = asyncio.Event()
         client = BleakClient(
             device,
@@ -245,6 +240,7 @@ class BleHeartRateSource:
             bluez={"adapter": self.adapter},
         )
         subscribed_at: float | None = None
+        measurements_before = self._measurements
         try:
             await client.connect()
             # One subscription per connection: a second one would duplicate every sample.
@@ -265,7 +261,10 @@ class BleHeartRateSource:
         finally:
             self._connected_address = None
             await self._release(client)
-        return None if subscribed_at is None else self._now() - subscribed_at
+        if subscribed_at is None:
+            return False
+        stable = self._now() - subscribed_at >= self._stable_connection_s
+        return stable or self._measurements > measurements_before
 
     async def _release(self, client: BleakClient) -> None:
         # disconnect() also closes the client's own D-Bus connection, even after a drop-out.
@@ -289,6 +288,7 @@ class BleHeartRateSource:
         )
         with self._lock:
             self._pending.append(sample)
+            self._measurements += 1
 
     def _fail(self, message: str) -> None:
         self._last_error = message

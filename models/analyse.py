@@ -38,6 +38,10 @@ def analyse_recording(
 
     Times are seconds from the recording's first sample. Windows end every `step_s`.
     """
+    for name, fs in (("PPG", ppg_fs), ("EDA", eda_fs)):
+        # The stream sizes its buffers from the rate: a broken one must not reach it.
+        if not (np.isfinite(fs) and fs > 0):
+            raise ValueError(f"{name} sample rate must be a positive number of Hz, not {fs}")
     ppg = np.asarray(ppg_blood_volume_up, dtype=float)
     eda = np.empty(0) if eda_us is None else np.asarray(eda_us, dtype=float)
     duration_s = max(ppg.size / ppg_fs, eda.size / eda_fs)

@@ -13,6 +13,7 @@ when they do not overlap at all.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,21 +47,67 @@ class E4Recording:
         return np.unique(np.round(np.concatenate((opening, self.ibi_times)), 6))
 
 
+# The E4 writes BVP at 64 Hz, EDA and TEMP at 4 Hz, ACC at 32 Hz; recordings converted from
+# other devices may differ, so any rate in this range is read. Outside it a header is broken,
+# and trusting it would divide by zero or size buffers in tebibytes.
+NOMINAL_FS = {"BVP": 64.0, "EDA": 4.0, "ACC": 32.0, "TEMP": 4.0}
+FS_RANGE = (1.0, 1024.0)  # Hz
+START_RANGE = (0.0, 1e10)  # UTC unix seconds (1970 to the year 2286)
+
+
+def _header_number(path: Path, lineno: int, line: str, what: str) -> float:
+    cell = line.split(",")[0].strip()
+    try:
+        value = float(cell)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value):
+        shown = repr(cell) if line else "nothing (the file ends there)"
+        raise ValueError(f"{path} line {lineno}: expected {what}, found {shown}")
+    return value
+
+
 def _read_sampled(path: Path) -> tuple[float, float, np.ndarray]:
     """(start unix, rate Hz, first-column samples) of an Empatica sampled-signal file."""
-    with path.open() as f:
-        start = float(f.readline().split(",")[0])
-        fs = float(f.readline().split(",")[0])
-    data = np.loadtxt(path, delimiter=",", skiprows=2, ndmin=2, dtype=float)
-    return start, fs, data[:, 0] if data.size else np.empty(0)
+    with path.open(errors="replace") as f:
+        first, second = f.readline(), f.readline()
+    start = _header_number(path, 1, first, "the start time in UTC unix seconds")
+    fs = _header_number(path, 2, second, "the sample rate in Hz")
+    nominal = NOMINAL_FS.get(path.stem.upper())
+    if not START_RANGE[0] <= start <= START_RANGE[1]:
+        raise ValueError(
+            f"{path} line 1: start time {start:g} is not a UTC unix time in seconds "
+            f"({START_RANGE[0]:.0f} to {START_RANGE[1]:.0f})"
+        )
+    if not FS_RANGE[0] <= fs <= FS_RANGE[1]:
+        raise ValueError(
+            f"{path} line 2: sample rate {fs:g} Hz; expected {FS_RANGE[0]:g} to {FS_RANGE[1]:g} Hz"
+            + (f" (the E4 writes {nominal:g} Hz)" if nominal else "")
+        )
+    try:
+        with warnings.catch_warnings():  # an empty body is refused just below, by name
+            warnings.simplefilter("ignore", UserWarning)
+            data = np.loadtxt(path, delimiter=",", skiprows=2, ndmin=2, dtype=float)
+    except ValueError as exc:
+        raise ValueError(f"{path}: samples from line 3 on must be numbers: {exc}") from None
+    if data.size == 0:
+        raise ValueError(f"{path}: no samples after the two header lines")
+    return start, fs, data[:, 0]
 
 
 def _read_ibi(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.exists():
         return np.empty(0), np.empty(0)
-    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=float)
+    try:
+        with warnings.catch_warnings():  # an IBI file with no beats is a valid recording
+            warnings.simplefilter("ignore", UserWarning)
+            data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=float)
+    except ValueError as exc:
+        raise ValueError(f"{path}: rows from line 2 on must be 't_offset, ibi': {exc}") from None
     if data.size == 0:
         return np.empty(0), np.empty(0)
+    if data.shape[1] < 2:
+        raise ValueError(f"{path}: rows from line 2 on must be 't_offset, ibi' (two numbers)")
     return data[:, 0].copy(), data[:, 1].copy()
 
 
@@ -68,8 +115,11 @@ def _read_tags(directory: Path) -> list[float]:
     candidates = sorted(directory.glob("tags*.csv"))
     if not candidates:
         return []
-    text = candidates[0].read_text().split()
-    return [float(v.split(",")[0]) for v in text if v.strip()]
+    tags = []
+    for lineno, line in enumerate(candidates[0].read_text(errors="replace").splitlines(), 1):
+        if line.strip():
+            tags.append(_header_number(candidates[0], lineno, line, "a UTC unix time"))
+    return tags
 
 
 def load_e4(directory: str | Path) -> E4Recording:

@@ -32,6 +32,31 @@ session:
 """
 
 
+DEMO_FILES = ("demo.yaml", "session.wav", "report.png")  # and the database's files
+
+
+def foreign_contents(out: Path, db_name: str) -> list[str]:
+    """What in `out` a previous demo did not write: a demo starts by deleting its old database,
+    so it must never be pointed at a real state folder by mistake. A folder is a demo's only
+    when its demo.yaml carries the demo's own first line and nothing else lives beside it."""
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        return [out.name]
+    names = sorted(p.name for p in out.iterdir())
+    foreign = [n for n in names if n not in DEMO_FILES and not n.startswith(db_name)]
+    marker = out / "demo.yaml"
+    first_line = DEMO_CONFIG.splitlines()[0]
+    if names and not foreign:
+        try:
+            ours = marker.is_file() and marker.read_text().splitlines()[:1] == [first_line]
+        except (OSError, UnicodeDecodeError):
+            ours = False
+        if not ours:
+            foreign = [n for n in names if n != "demo.yaml"] or ["demo.yaml"]
+    return foreign
+
+
 class StatusPrinter:
     """One live line on a terminal; one line per simulated minute in a log or a pipe."""
 
@@ -63,6 +88,16 @@ def run_demo(out: Path, *, minutes: float = 20.0, goal: str = "relax", seed: int
     from appliance.report.session_png import render_session_png
     from appliance.simulate.listener import demo_listener
 
+    foreign = foreign_contents(out, DB_NAME)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+        print(
+            f"attune: {out} holds more than a previous demo's output ({shown}); the demo starts "
+            "a fresh database there and will not touch it. Choose an empty or new folder "
+            "with --out.",
+            file=sys.stderr,
+        )
+        return 1
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)  # it holds a (simulated) listener's health record
     for stale in out.glob(DB_NAME + "*"):

@@ -26,6 +26,15 @@ def run(args: argparse.Namespace) -> int:
     directory = args.dir or config.listeners.dir
     if args.action == "forget":
         return _forget(args, Path(config.device.state_dir), directory)
+    if not directory.is_dir():
+        # The service reads a missing folder as "no profiles"; a check that says so too would
+        # pass a misspelt listeners.dir, so here it is an error.
+        what = "is not a folder" if directory.exists() else "does not exist"
+        print(
+            f"attune: the profiles folder {directory} {what} (listeners.dir, or --dir)",
+            file=sys.stderr,
+        )
+        return 1
     profiles, problems = load_listeners(directory)
     if args.action == "check":
         for problem in problems:
@@ -33,9 +42,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{directory}: {len(profiles)} profile(s) valid, {len(problems)} problem(s)")
         _erase_withdrawn(profiles, Path(config.device.state_dir))
         return 1 if problems else 0
-    if not profiles and not directory.is_dir():
-        print(f"attune: no profiles folder {directory}", file=sys.stderr)
-        return 1
     print(f"{'id':<12} {'goal':<6} {'min':>4}  {'consent':<12} {'wearable':<17} flags")
     for p in profiles:
         minutes = "-" if p.session_min is None else f"{p.session_min:g}"

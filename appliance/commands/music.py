@@ -127,7 +127,15 @@ def _calibrate(args: argparse.Namespace, config, state_dir: Path) -> int:
             sink.close()
     spl = args.spl
     if spl is None:
-        answer = input("Meter reading in dB(A): ").strip().replace(",", ".")
+        try:
+            answer = input("Meter reading in dB(A): ").strip().replace(",", ".")
+        except EOFError:
+            print(
+                "\nattune: no meter reading: standard input is closed; nothing was saved. "
+                "Give the reading with --spl DB (e.g. --no-play --spl 72).",
+                file=sys.stderr,
+            )
+            return 2
         try:
             spl = float(answer)
         except ValueError:

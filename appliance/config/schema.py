@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from appliance.config.validators import (
@@ -21,7 +22,7 @@ from appliance.config.validators import (
     Text,
 )
 from appliance.config.yamlwrite import HexInt
-from appliance.vocabulary import GOALS
+from appliance.vocabulary import DEFAULT_SOUNDFONT, GOALS, SOUNDFONT_PACKAGE
 from drivers import ads1115, max30102
 
 # The sensors' register settings are the drivers' datasheet tables: the configuration offers
@@ -206,6 +207,23 @@ def _crossfade_fits(v: Mapping[str, Any]) -> str | None:
     return f"crossfade_s ({crossfade_s:g}) must be shorter than a segment ({segment_s:g} s)"
 
 
+def _soundfont_installed(v: Mapping[str, Any]) -> str | None:
+    # Read at check time, not at import: the soundfont may be installed after the code.
+    path = Path(v["music.soundfont"])
+    if path.is_file():
+        return None
+    problem = "is not a file" if path.exists() else "does not exist"
+    if path == DEFAULT_SOUNDFONT:
+        return (
+            f"the soundfont {path} {problem}: install the Debian package {SOUNDFONT_PACKAGE} "
+            f"(sudo apt-get install {SOUNDFONT_PACKAGE})"
+        )
+    return (
+        f"the soundfont {path} {problem}: give an .sf2 or .sf3 file, or leave music.soundfont "
+        f"out for {DEFAULT_SOUNDFONT} (Debian package {SOUNDFONT_PACKAGE})"
+    )
+
+
 CROSS_CHECKS: tuple[CrossCheck, ...] = (
     CrossCheck(("hardware.ppg.sample_rate", "hardware.ppg.pulse_width_us"), _max30102_timing),
     CrossCheck(
@@ -236,6 +254,7 @@ CROSS_CHECKS: tuple[CrossCheck, ...] = (
     ),
     CrossCheck(("hardware.gsr.poll_hz", "hardware.gsr.data_rate"), _gsr_polling),
     CrossCheck(("audio.crossfade_s", "session.segment_min"), _crossfade_fits),
+    CrossCheck(("music.soundfont",), _soundfont_installed),
 )
 
 __all__ = ["CROSS_CHECKS", "SCHEMA", "CrossCheck", "Option"]

@@ -145,6 +145,12 @@ class Mixer:
         with self._lock:
             return self._volume.db
 
+    @property
+    def volume_target_db(self) -> float:
+        """Where the volume is gliding to (the volume now, once a glide has ended)."""
+        with self._lock:
+            return self._volume.target_db
+
     def queue(self, pcm: np.ndarray | SegmentSource) -> None:
         """Play a segment (PCM, or a source read as it plays, closed once done): now if
         nothing plays, else crossfading in from now."""

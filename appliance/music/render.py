@@ -25,10 +25,9 @@ from appliance.music.layers import DRONE_DBFS, drone
 from appliance.music.levels import CHUNK_ROWS, db_to_gain, gain_to_db, limit, rms_dbfs
 from appliance.music.recipe import Recipe
 from appliance.music.stream import ArraySource, SegmentSource, SynthSource
+from appliance.vocabulary import DEFAULT_SOUNDFONT, SOUNDFONT_PACKAGE
 
 LIBRARY_PACKAGE = "libfluidsynth3"
-SOUNDFONT_PACKAGE = "fluidr3mono-gm-soundfont"
-DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf3/FluidR3Mono_GM.sf3")
 
 MIDI_CHANNELS = 16
 SYNTH_GAIN = 0.4  # rendered in float, so headroom only matters for the level we normalise from

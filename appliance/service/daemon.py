@@ -254,12 +254,18 @@ class Service:
                 running.session.distress()
                 self.state = State.STOPPING
         elif self._second_button == "volume" and running is not None:
+            # One button can only turn down: a press is a step quieter, and at the floor it is
+            # ignored, so a listener pressing again and again never makes it louder (a wrap back
+            # to the start volume did, by 18 dB). The next session starts at start_volume_db.
+            # Steps count from where the last press is heading, so quick presses add up.
             mixer = running.session.mixer
-            volume = mixer.volume_db - VOLUME_STEP_DB
-            if volume < VOLUME_FLOOR_DB:
-                volume = self.appliance.config.audio.start_volume_db
-            mixer.set_volume(volume)
-            log.info("volume %.0f dB", volume)
+            now = mixer.volume_target_db
+            volume = max(now - VOLUME_STEP_DB, min(VOLUME_FLOOR_DB, now))
+            if volume < now:
+                mixer.set_volume(volume)
+                log.info("volume %.0f dB", volume)
+            else:
+                log.info("volume stays at %.0f dB: the second button's floor", now)
 
     def request_reload(self) -> None:
         """SIGHUP (safe from a signal handler: it only sets a flag the loop acts on)."""

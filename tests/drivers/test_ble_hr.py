@@ -6,6 +6,7 @@ the Heart Rate service and sends notifications as BlueZ does; bleak is not mocke
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 
@@ -151,6 +152,29 @@ def test_drop_out_reconnects_with_a_new_client(
     # A kept device logs both connections; a forgotten one was re-created by the rescan.
     assert strap.connect_calls == (1 if forget else 2)
     assert strap.start_notify_calls == strap.connect_calls  # subscribed once per connection
+
+
+@needs_dbus
+def test_a_link_that_delivered_beats_resets_the_backoff(
+    strap: FakeHeartRateDevice, make_source, caplog
+) -> None:
+    # A strap that drops every few seconds (far under the 10 s a link needs to count as
+    # stable) but sends beats in between is reconnected at once; empty links grow the wait.
+    caplog.set_level(logging.INFO, logger="drivers.ble_hr")
+
+    def waits() -> list[float]:
+        return [r.args[0] for r in caplog.records if "next attempt in" in r.msg]
+
+    source = make_source(backoff_initial_s=0.1, backoff_max_s=0.8)
+    for delivers in (False, False, True, False):
+        wait_until(connected(source), "a connection")
+        if delivers:
+            assert strap.notify(POLAR_H10)
+            assert [s.bpm for s in collect(source, 1)] == [59]
+        drops = len(waits())
+        assert strap.drop()
+        wait_until(lambda: len(waits()) > drops, "the backoff after the drop")  # noqa: B023
+    assert waits() == [0.1, 0.2, 0.1, 0.2]
 
 
 @needs_dbus

@@ -101,3 +101,46 @@ def test_s02_eda_is_plausible():
     assert rec.eda_fs == 4.0 and len(rec.tags) > 0
     ten_minutes = rec.eda[int(600 * rec.eda_fs) : int(1200 * rec.eda_fs)]
     assert eda_quality(ten_minutes) > 0.9
+
+
+GOOD_BVP = "1600000000\n64\n" + "0.5\n" * 128
+GOOD_EDA = "1600000000\n4\n" + "0.5\n" * 8
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "BVP.csv",
+            "1600000000\n0\n1\n2\n",
+            "BVP.csv line 2: sample rate 0 Hz; expected 1 to 1024",
+        ),
+        ("BVP.csv", "1600000000\n1e12\n1\n", "(the E4 writes 64 Hz)"),
+        ("EDA.csv", "1600000000\n-4\n0.5\n", "EDA.csv line 2: sample rate -4 Hz"),
+        ("BVP.csv", "1600000000\nnan\n1\n", "BVP.csv line 2: expected the sample rate in Hz"),
+        ("BVP.csv", "1600000000\n", "line 2: expected the sample rate in Hz, found nothing"),
+        ("EDA.csv", "", "EDA.csv line 1: expected the start time in UTC unix seconds"),
+        ("BVP.csv", "soon\n64\n1\n", "BVP.csv line 1: expected the start time in UTC unix seconds"),
+        ("BVP.csv", "1e300\n64\n1\n", "line 1: start time 1e+300 is not a UTC unix time"),
+        ("BVP.csv", "1600000000\n64\n1\nfoo\n", "BVP.csv: samples from line 3 on must be numbers"),
+        ("BVP.csv", "1600000000\n64\n", "BVP.csv: no samples after the two header lines"),
+        (
+            "IBI.csv",
+            "1600000000, IBI\n1\n2\n",
+            "IBI.csv: rows from line 2 on must be 't_offset, ibi'",
+        ),
+        ("tags_S1.csv", "pressed\n", "tags_S1.csv line 1: expected a UTC unix time"),
+    ],
+)
+def test_signals_analyse_refuses_a_malformed_e4_folder_naming_file_and_line(
+    tmp_path, capsys, name, text, expected
+):
+    from appliance import cli
+
+    (tmp_path / "BVP.csv").write_text(GOOD_BVP)
+    (tmp_path / "EDA.csv").write_text(GOOD_EDA)
+    (tmp_path / name).write_text(text)
+    assert cli.main(["signals", "analyse", "--e4", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("attune: cannot read E4 recording") and expected in err
+    assert "Traceback" not in err

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from appliance.config import ConfigError, Problem, load_config
+from appliance.vocabulary import DEFAULT_SOUNDFONT
 
 
 def write(path: Path, text: str) -> Path:
@@ -273,3 +274,35 @@ def test_config_is_read_only_and_readable_three_ways(tmp_path: Path) -> None:
     mutable = config.as_dict()
     mutable["session"]["goal"] = "sleep"
     assert config.session.goal == "relax"  # as_dict is a copy
+
+
+def test_a_soundfont_that_is_not_there_is_refused_at_check_time(tmp_path: Path) -> None:
+    # `attune config check` passing and `attune run` then failing on the first segment is what
+    # this check prevents; it reads the filesystem when the config is loaded.
+    font = tmp_path / "fonts" / "Piano.sf2"
+    main = write(tmp_path / "attune.yaml", f"music:\n  soundfont: {font}\n")
+    assert [str(p) for p in problems_of(main)] == [
+        f"{main}:2: music.soundfont: the soundfont {font} does not exist: give an .sf2 or .sf3 "
+        f"file, or leave music.soundfont out for {DEFAULT_SOUNDFONT} (Debian package "
+        "fluidr3mono-gm-soundfont)"
+    ]
+    font.parent.mkdir()
+    assert "is not a file" in str(
+        problems_of(write(main, f"music:\n  soundfont: {font.parent}\n"))[0]
+    )
+    font.write_bytes(b"sfbk")  # installed later: the same file now passes
+    write(main, f"music:\n  soundfont: {font}\n")
+    assert load_config(main, etc_dir=Path("/nonexistent")).music.soundfont == font
+
+
+def test_the_default_soundfont_missing_names_the_package_to_install(tmp_path, monkeypatch) -> None:
+    from appliance.config import schema
+
+    # Where the package is not installed: the default path moved to one that surely is not.
+    default = tmp_path / "sounds" / "sf3" / "FluidR3Mono_GM.sf3"
+    monkeypatch.setattr(schema, "DEFAULT_SOUNDFONT", default)
+    main = write(tmp_path / "attune.yaml", f"music:\n  soundfont: {default}\n")
+    assert problems_of(main)[0].message == (
+        f"the soundfont {default} does not exist: install the Debian package "
+        "fluidr3mono-gm-soundfont (sudo apt-get install fluidr3mono-gm-soundfont)"
+    )

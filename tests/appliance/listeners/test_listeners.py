@@ -120,6 +120,28 @@ def test_missing_folder_means_no_profiles(tmp_path: Path) -> None:
     assert load_listeners(tmp_path / "none") == ([], [])
 
 
+def test_listeners_check_and_list_say_a_missing_folder_does_not_exist(tmp_path: Path, capsys):
+    # The service reads a missing folder as no profiles; the technician's check must not
+    # pass a misspelt listeners.dir as "0 problems".
+    from appliance.cli import main as attune
+
+    config = tmp_path / "attune.yaml"
+    config.write_text(f"device:\n  state_dir: {tmp_path / 'state'}\n")
+    (tmp_path / "a-file").write_text("not a folder")
+    for action in ("check", "list"):
+        assert (
+            attune(["--config", str(config), "listeners", action, "--dir", str(tmp_path / "none")])
+            == 1
+        )
+        err = capsys.readouterr().err
+        assert f"the profiles folder {tmp_path / 'none'} does not exist (listeners.dir" in err
+    assert (
+        attune(["--config", str(config), "listeners", "check", "--dir", str(tmp_path / "a-file")])
+        == 1
+    )
+    assert f"{tmp_path / 'a-file'} is not a folder" in capsys.readouterr().err
+
+
 def test_schedule_slots() -> None:
     slot = parse_slot("Mon-Fri 14:00-15:00")
     assert slot.contains(datetime(2024, 5, 6, 14, 30))  # a Monday

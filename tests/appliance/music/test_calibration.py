@@ -51,3 +51,16 @@ def test_calibrate_command_records_the_reading(tmp_path, capsys):
     assert attune(args) == 0
     assert "-16.0 dBFS" in capsys.readouterr().out
     assert load_calibration(tmp_path / "state").measured_spl_db == 66.0
+
+
+def test_calibrate_with_stdin_closed_says_so_and_saves_nothing(tmp_path, capsys, monkeypatch):
+    import io
+
+    config = tmp_path / "attune.yaml"
+    config.write_text(f"device:\n  state_dir: {tmp_path / 'state'}\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # `attune music calibrate </dev/null`
+    assert attune(["--config", str(config), "music", "calibrate", "--no-play"]) == 2
+    err = capsys.readouterr().err
+    assert "no meter reading: standard input is closed; nothing was saved" in err
+    assert "--spl" in err
+    assert not (tmp_path / "state").exists()

@@ -12,13 +12,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from appliance.clock import SimulatedClock
 from appliance.config import load_config
-from appliance.service.daemon import POLL_S, STALL_S
+from appliance.service.daemon import POLL_S, STALL_S, VOLUME_FLOOR_DB, VOLUME_STEP_DB
 from appliance.service.health import Level
 from appliance.service.run import make_service
 from appliance.service.sdnotify import Notifier
@@ -38,7 +39,7 @@ hardware:
   emulated: true
   gpio:
     pin_factory: mock
-    second_button: distress
+    second_button: {second}
     second_button_pin: 27
 audio:
   output: wav
@@ -64,13 +65,16 @@ class Harness:
         listeners: str = "",
         watchdog_usec: int = 0,
         connect_db: Callable[..., sqlite3.Connection] = sqlite3.connect,
+        second_button: str = "distress",
     ) -> None:
         folder = tmp_path / "listeners"
         folder.mkdir()
         if listeners:
             (folder / "p.yaml").write_text(listeners)
         path = tmp_path / "attune.yaml"
-        path.write_text(CONFIG.format(state=tmp_path / "state", listeners=folder))
+        path.write_text(
+            CONFIG.format(state=tmp_path / "state", listeners=folder, second=second_button)
+        )
         self.config = load_config(path)
         self.ui = SimulatedClock(start=100.0)
         self.factory = make_pin_factory("mock", clock=self.ui.now)
@@ -287,6 +291,24 @@ def test_distress_button_stops_and_alerts_staff_until_acknowledged(harness) -> N
     h.tap()  # acknowledge
     assert h.service.controls.leds.current == "ready"
     assert h.service.state is State.IDLE  # the acknowledging press started nothing
+
+
+def test_volume_button_steps_down_to_the_floor_and_never_jumps_louder(harness) -> None:
+    h = harness(second_button="volume")
+    h.service.start()
+    h.tap()
+    h.until(lambda: h.service.running is not None, "the session")
+    mixer = h.service.running.session.mixer
+    start = h.config.audio.start_volume_db
+    heard = [mixer.volume_target_db]
+    for _ in range(round((start - VOLUME_FLOOR_DB) / VOLUME_STEP_DB) + 3):  # past the floor
+        h.tap(h.factory.pin(SECOND))
+        heard.append(mixer.volume_target_db)
+    assert heard[0] == pytest.approx(start)
+    steps = [a - b for a, b in pairwise(heard)]
+    assert all(0 <= s <= VOLUME_STEP_DB + 1e-9 for s in steps), heard  # never louder
+    assert heard[-1] == pytest.approx(VOLUME_FLOOR_DB)
+    h.until(lambda: mixer.volume_db <= VOLUME_FLOOR_DB + 1e-6, "the music to reach the floor")
 
 
 class StuckSink:
