@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from appliance import vocabulary
 from appliance.fsutil import atomic_write_text, ensure_private_dir
 from appliance.music.audiofile import (
     AUDIO_EXTENSIONS,
@@ -42,7 +43,6 @@ MUSIC_DIR = "music"
 INDEX_NAME = "index.json"
 FEATURES_VERSION = 1  # bump when features change: cached entries are then recomputed
 FILE_MODE = 0o600
-LISTENER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w .,()&'+-]")
 MAX_BOOST_DB = 12.0  # loudness matching never lifts a quiet track (and its hiss) more than this
 FILE_FADE_S = 2.0  # a segment cut from a track fades in and out: it starts mid-music
@@ -79,12 +79,11 @@ class ImportReport:
 
 
 def check_listener_id(listener_id: str) -> str:
-    if not LISTENER_ID.match(listener_id or ""):
-        raise LibraryError(
-            f"listener id {listener_id!r} must be 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-    return listener_id
+    """The one listener-id check (the store's too), as a LibraryError."""
+    try:
+        return vocabulary.check_listener_id(listener_id)
+    except ValueError as exc:
+        raise LibraryError(str(exc)) from None
 
 
 class Library:

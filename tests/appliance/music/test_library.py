@@ -102,9 +102,10 @@ def test_import_again_uses_the_cache_and_refreshes_tags(tmp_path, usb):
 
 def test_listener_ids_cannot_leave_the_store(tmp_path, usb):
     library = Library.in_state_dir(tmp_path)
-    for bad in ("../x", "", ".hidden", "a/b"):
-        with pytest.raises(LibraryError):
+    for bad in ("../x", "", ".hidden", "a/b", "bob\n", "bob\r"):
+        with pytest.raises(LibraryError, match="pseudonymous"):
             library.import_path(bad, usb)
+    assert not (tmp_path / "music").exists() or list((tmp_path / "music").iterdir()) == []
     with pytest.raises(LibraryError):
         library.track("ann/../../etc/passwd")
 
