@@ -33,6 +33,7 @@ from appliance.music.audiofile import (
     UnreadableAudio,
     analyse,
     read_segment,
+    refusal,
 )
 from appliance.music.levels import db_to_gain, limit
 from appliance.music.tags import Tags, read_tags, sidecar_for
@@ -74,7 +75,7 @@ class Track:
 class ImportReport:
     imported: list[Track] = field(default_factory=list)
     already_there: list[Track] = field(default_factory=list)
-    failed: list[tuple[Path, str]] = field(default_factory=list)  # unreadable: reported, skipped
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # refused: reported, skipped
     tag_problems: list[str] = field(default_factory=list)
 
 
@@ -179,11 +180,16 @@ class Library:
                 shutil.copyfileobj(src, dst)
                 dst.flush()
                 os.fsync(dst.fileno())
-            features = analyse(partial)  # analyse the copy: what is stored is what was measured
-        except (UnreadableAudio, OSError) as exc:
+            # Analyse the copy: what is stored is what was measured.
+            features = analyse(partial, path.name)
+            refused = refusal(features)
+        except UnreadableAudio as exc:
+            refused = exc.reason
+        except OSError as exc:
+            refused = f"cannot be copied ({exc.strerror or exc})"
+        if refused is not None:
             partial.unlink(missing_ok=True)
-            reason = str(exc).split(": ", 1)[-1] if isinstance(exc, UnreadableAudio) else str(exc)
-            report.failed.append((path, reason))
+            report.failed.append((path, refused))
             return
         os.replace(partial, folder / name)
         entries[name] = {
