@@ -81,7 +81,7 @@ def _erase_withdrawn(profiles, state_dir: Path) -> None:
 
 def _forget(args: argparse.Namespace, state_dir: Path, directory: Path) -> int:
     from appliance.listeners.erasure import forget_listener
-    from appliance.store.rows import check_listener_id
+    from appliance.vocabulary import check_listener_id
 
     if not args.id:
         print(

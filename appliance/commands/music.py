@@ -61,9 +61,10 @@ def _import(library, listener: str, path: Path) -> int:
     stored = len(library.tracks(listener, include_avoided=True))
     print(
         f"{len(report.imported)} imported, {len(report.already_there)} already there, "
-        f"{len(report.failed)} unreadable; {listener} has {stored} tracks on this device"
+        f"{len(report.failed)} refused; {listener} has {stored} tracks on this device"
     )
-    # Unreadable files are reported and skipped; only an import that took nothing fails.
+    # Refused files are reported with their reason and skipped; only an import that took
+    # nothing fails.
     return 1 if report.failed and not (report.imported or report.already_there) else 0
 
 

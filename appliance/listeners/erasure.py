@@ -19,7 +19,7 @@ from appliance.listeners.profile import ListenerProfile
 from appliance.music.library import MUSIC_DIR, Library
 from appliance.store.db import Store
 from appliance.store.export import DECISIONS_FILE, PHYSIOLOGY_FILE
-from appliance.store.rows import check_listener_id
+from appliance.vocabulary import check_listener_id
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,7 @@ from appliance.sequencer.profile import (
     MIN_SESSION_MIN,
     SequencerProfile,
 )
-from appliance.store.rows import check_listener_id
-from appliance.vocabulary import GOALS
+from appliance.vocabulary import GOALS, check_listener_id
 
 
 @dataclass(frozen=True)

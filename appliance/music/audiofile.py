@@ -7,6 +7,7 @@ in memory at full rate), and read a segment of it at the session's sample rate f
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,10 +23,24 @@ ANALYSIS_MAX_S = 600.0  # features describe the first ten minutes (memory on a P
 ANALYSIS_MAX_RATE_HZ = 32000  # faster sources are halved for the spectral features
 BLOCK_FRAMES = 65536
 DECIMATION_TAPS = 63
+# What the import takes. Below 8 kHz nothing is music (and the analysis has no spectrum to
+# take); a session segment lasts minutes, so a track under 10 s is a jingle or a broken
+# copy; under -60 dBFS RMS it is silence or hiss, which loudness matching cannot lift.
+SAMPLE_RATE_RANGE_HZ = (8000, 384000)
+MIN_DURATION_S = 10.0
+SILENT_RMS_DBFS = -60.0
+# libsndfile's own diagnosis of a WAV/AIFF whose data chunk is longer than the file.
+_CUT_SHORT = re.compile(r"^data\s*:\s*(\d+) \(should be (\d+)\)", re.MULTILINE)
 
 
 class UnreadableAudio(Exception):
-    """A file that libsndfile cannot decode (corrupt, truncated, not audio, unsupported)."""
+    """A file that libsndfile cannot decode (corrupt, truncated, not audio, unsupported)
+    or that is no use to a session. `reason` says why without naming any path, so the
+    caller names the file the way its user knows it."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -57,24 +72,53 @@ def _soundfile():
     return soundfile
 
 
-def _open(path: Path):
+def _open(path: Path, name: str | None = None):
     soundfile = _soundfile()
     try:
         return soundfile.SoundFile(str(path))
     except (RuntimeError, TypeError, ValueError, OSError) as exc:
-        raise UnreadableAudio(f"{path.name}: {_reason(exc)}") from exc
+        raise UnreadableAudio(
+            name or path.name, f"cannot be decoded ({_reason(exc, path)})"
+        ) from exc
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, path: Path) -> str:
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-    return text.removeprefix("Error opening ").strip()
+    # libsndfile quotes the path it was given: a temporary copy the user never saw.
+    text = text.removeprefix("Error opening ").replace(repr(str(path)), "").replace(str(path), "")
+    return text.strip(" :") or type(exc).__name__
 
 
-def analyse(path: Path) -> TrackFeatures:
-    """Decode the file (up to ANALYSIS_MAX_S) and measure it; UnreadableAudio if it fails."""
+def refusal(features: TrackFeatures) -> str | None:
+    """Why a decoded track is no use to a session, or None."""
+    if features.duration_s < MIN_DURATION_S:
+        return (
+            f"too short ({features.duration_s:.1f} s; a track needs at least {MIN_DURATION_S:g} s)"
+        )
+    if features.rms_dbfs is None or features.rms_dbfs < SILENT_RMS_DBFS:
+        level = (
+            "digital silence" if features.rms_dbfs is None else f"{features.rms_dbfs:.0f} dBFS RMS"
+        )
+        return f"silent ({level}; a track needs at least {SILENT_RMS_DBFS:g} dBFS RMS)"
+    return None
+
+
+def analyse(path: Path, name: str | None = None) -> TrackFeatures:
+    """Decode the file (up to ANALYSIS_MAX_S) and measure it; UnreadableAudio if it fails,
+    is cut short or has a sample rate outside SAMPLE_RATE_RANGE_HZ. Messages call the file
+    `name` (its name by default)."""
     path = Path(path)
-    with _open(path) as audio:
+    name = name or path.name
+    with _open(path, name) as audio:
         rate, channels = int(audio.samplerate), int(audio.channels)
+        low, high = SAMPLE_RATE_RANGE_HZ
+        if not low <= rate <= high:
+            raise UnreadableAudio(name, f"sample rate {rate} Hz (allowed: {low}-{high} Hz)")
+        if cut := _CUT_SHORT.search(audio.extra_info or ""):
+            declared, present = int(cut.group(1)), int(cut.group(2))
+            raise UnreadableAudio(
+                name, f"truncated: {present} of its {declared} bytes of audio are in the file"
+            )
         factor = 2 if rate > ANALYSIS_MAX_RATE_HZ else 1
         taps = signal.firwin(DECIMATION_TAPS, 0.9 / factor) if factor > 1 else None
         state = np.zeros(DECIMATION_TAPS - 1) if taps is not None else None
@@ -89,6 +133,8 @@ def analyse(path: Path) -> TrackFeatures:
                 )
                 if len(block) == 0:
                     break
+                if not np.isfinite(block).all():
+                    raise UnreadableAudio(name, "damaged: samples that are not numbers (NaN)")
                 frames += len(block)
                 meter.add(block)
                 peak = max(peak, float(np.max(np.abs(block))))
@@ -101,10 +147,14 @@ def analyse(path: Path) -> TrackFeatures:
                 else:
                     mono_parts.append(mono)
         except (RuntimeError, ValueError, OSError) as exc:
-            raise UnreadableAudio(f"{path.name}: decoding failed ({_reason(exc)})") from exc
+            raise UnreadableAudio(name, f"decoding failed ({_reason(exc, path)})") from exc
+        if 0 < frames < min(limit, audio.frames):
+            raise UnreadableAudio(
+                name, f"truncated: {frames / rate:.1f} of its {audio.frames / rate:.1f} s decode"
+            )
         total_s = audio.frames / rate if audio.frames > 0 else frames / rate
     if frames == 0:
-        raise UnreadableAudio(f"{path.name}: no audio in the file")
+        raise UnreadableAudio(name, "no audio in the file")
     spectral = spectral_summary(np.concatenate(mono_parts), rate // factor)
     tempo, confidence = tempo_estimate(spectral.onset_envelope, spectral.envelope_rate_hz)
     lufs = meter.integrated_lufs()
@@ -141,7 +191,7 @@ def read_segment(path: Path, start_s: float, seconds: float, sample_rate: int) -
                 audio.seek(min(start, max(0, audio.frames - 1)) if audio.frames > 0 else start)
             data = audio.read(wanted, dtype="float32", always_2d=True)
         except (RuntimeError, ValueError, OSError) as exc:
-            raise UnreadableAudio(f"{path.name}: decoding failed ({_reason(exc)})") from exc
+            raise UnreadableAudio(path.name, f"decoding failed ({_reason(exc, path)})") from exc
     stereo = np.repeat(data, 2, axis=1) if data.shape[1] == 1 else data[:, :2]
     if rate != sample_rate and len(stereo):
         divisor = math.gcd(rate, sample_rate)

@@ -8,6 +8,10 @@ Layout under the state directory (owner-only: files 0600, folders 0700):
 The sequencer asks `tracks(listener_id)` for what it may choose (tracks tagged avoid are
 never offered) and puts `track.recipe_file` in Recipe(source="file", file=…); playback asks
 `load_segment(recipe_file, …)` for PCM at the session's rate, loudness-matched to the recipe.
+
+Over 300 lines: the import, the index and the sweep after a crash (recovery.py holds its
+mechanics) all read and write the one index under the folder's lock; split, each would need
+the others' internals. Walking the source safely is intake.py's.
 """
 
 from __future__ import annotations
@@ -25,15 +29,18 @@ from pathlib import Path
 
 import numpy as np
 
-from appliance.fsutil import atomic_write_text, ensure_private_dir
+from appliance import vocabulary
+from appliance.fsutil import atomic_write_text, ensure_private_dir, fsync_directory
 from appliance.music.audiofile import (
-    AUDIO_EXTENSIONS,
     TrackFeatures,
     UnreadableAudio,
     analyse,
     read_segment,
+    refusal,
 )
+from appliance.music.intake import Candidate, candidates, inside, open_no_link
 from appliance.music.levels import db_to_gain, limit
+from appliance.music.recovery import folder_lock, sweep
 from appliance.music.tags import Tags, read_tags, sidecar_for
 
 log = logging.getLogger(__name__)
@@ -42,7 +49,6 @@ MUSIC_DIR = "music"
 INDEX_NAME = "index.json"
 FEATURES_VERSION = 1  # bump when features change: cached entries are then recomputed
 FILE_MODE = 0o600
-LISTENER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w .,()&'+-]")
 MAX_BOOST_DB = 12.0  # loudness matching never lifts a quiet track (and its hiss) more than this
 FILE_FADE_S = 2.0  # a segment cut from a track fades in and out: it starts mid-music
@@ -74,23 +80,24 @@ class Track:
 class ImportReport:
     imported: list[Track] = field(default_factory=list)
     already_there: list[Track] = field(default_factory=list)
-    failed: list[tuple[Path, str]] = field(default_factory=list)  # unreadable: reported, skipped
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # refused: reported, skipped
     tag_problems: list[str] = field(default_factory=list)
+    swept: list[str] = field(default_factory=list)  # an interrupted import's leftovers
 
 
 def check_listener_id(listener_id: str) -> str:
-    if not LISTENER_ID.match(listener_id or ""):
-        raise LibraryError(
-            f"listener id {listener_id!r} must be 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-    return listener_id
+    """The one listener-id check (the store's too), as a LibraryError."""
+    try:
+        return vocabulary.check_listener_id(listener_id)
+    except ValueError as exc:
+        raise LibraryError(str(exc)) from None
 
 
 class Library:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._warned: set[str] = set()
+        self._swept: set[str] = set()  # listeners whose folder this library has swept
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> Library:
@@ -104,7 +111,7 @@ class Library:
 
     def tracks(self, listener_id: str, *, include_avoided: bool = False) -> list[Track]:
         """The listener's tracks with features and tags, by file name."""
-        folder = self._folder(listener_id)
+        folder = self._open_listener(listener_id)
         entries = self._read_index(folder)
         tracks = [self._track(listener_id, name, entry) for name, entry in sorted(entries.items())]
         return [t for t in tracks if include_avoided or not t.tags.avoid]
@@ -112,7 +119,7 @@ class Library:
     def track(self, recipe_file: str) -> Track:
         """The track a recipe names ("<listener id>/<file>")."""
         listener_id, _, name = str(recipe_file).partition("/")
-        entries = self._read_index(self._folder(listener_id))
+        entries = self._read_index(self._open_listener(listener_id))
         if not name or "/" in name or name not in entries:
             raise LibraryError(f"no personal track {recipe_file!r} on this device")
         return self._track(listener_id, name, entries[name])
@@ -141,52 +148,67 @@ class Library:
 
     # -- import ---------------------------------------------------------------------------
     def import_path(self, listener_id: str, source: Path) -> ImportReport:
-        """Copy the audio files at `source` (a file, or a folder searched recursively) into
-        the listener's store, analyse them and record their tags."""
+        """Copy the audio files at `source` (a file, or a folder searched recursively, never
+        out of it through a link) into the listener's store, analyse them and record their
+        tags. Leftovers of an interrupted import are swept first."""
         source = Path(source)
-        if not source.exists():
+        if not source.exists() and not source.is_symlink():
             raise FileNotFoundError(f"{source} does not exist")
         folder = ensure_private_dir(self._folder(listener_id))
+        root = source if source.is_dir() else source.parent
         report = ImportReport()
-        candidates = (
-            [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
-        )
-        for path in candidates:
-            if path.suffix.lower() in AUDIO_EXTENSIONS and not path.name.startswith("."):
-                self._import_one(listener_id, folder, path, report)
+        with folder_lock(folder):
+            report.swept = self._recover(folder)
+            self._swept.add(listener_id)
+            for candidate in candidates(source):
+                if candidate.read_from is None:
+                    report.failed.append((candidate.path, candidate.refused or "refused"))
+                else:
+                    self._import_one(listener_id, folder, candidate, root, report)
         return report
 
-    def _import_one(self, listener_id: str, folder: Path, path: Path, report: ImportReport) -> None:
-        tags, problems = (Tags(), []) if (side := sidecar_for(path)) is None else read_tags(side)
+    def _import_one(
+        self, listener_id: str, folder: Path, candidate: Candidate, root: Path, report: ImportReport
+    ) -> None:
+        path = candidate.path
+        tags, problems = Tags(), []
+        if (side := sidecar_for(path)) is not None:
+            if inside(side, root):
+                tags, problems = read_tags(side)
+            else:
+                problems = [f"{side.name}: a link outside {root}, not read"]
         report.tag_problems.extend(problems)
-        try:
-            digest = _sha256(path)
-        except OSError as exc:
-            report.failed.append((path, f"cannot be read ({exc.strerror or exc})"))
-            return
         entries = self._read_index(folder)
-        for name, entry in entries.items():
-            if entry["sha256"] == digest and entry.get("features_version") == FEATURES_VERSION:
-                if side is not None:
-                    entry["tags"] = tags.as_dict()
-                    self._write_index(folder, entries)
-                report.already_there.append(self._track(listener_id, name, entry))
-                return
         name = _free_name(folder, path.name, entries)
         partial = folder / f".{name}.partial"
         try:
-            with open(path, "rb") as src, open(partial, "wb") as dst:
-                os.fchmod(dst.fileno(), FILE_MODE)
-                shutil.copyfileobj(src, dst)
-                dst.flush()
-                os.fsync(dst.fileno())
-            features = analyse(partial)  # analyse the copy: what is stored is what was measured
-        except (UnreadableAudio, OSError) as exc:
+            digest = _copy(candidate.read_from, partial)
+        except OSError as exc:
             partial.unlink(missing_ok=True)
-            reason = str(exc).split(": ", 1)[-1] if isinstance(exc, UnreadableAudio) else str(exc)
-            report.failed.append((path, reason))
+            report.failed.append((path, f"cannot be read ({exc.strerror or exc})"))
             return
+        for known, entry in entries.items():
+            if entry["sha256"] == digest and entry.get("features_version") == FEATURES_VERSION:
+                partial.unlink()
+                if side is not None:
+                    entry["tags"] = tags.as_dict()
+                    self._write_index(folder, entries)
+                report.already_there.append(self._track(listener_id, known, entry))
+                return
+        try:
+            # Analyse the copy: what is stored is what was measured.
+            features = analyse(partial, path.name)
+            refused = refusal(features)
+        except UnreadableAudio as exc:
+            refused = exc.reason
+        if refused is not None:
+            partial.unlink(missing_ok=True)
+            report.failed.append((path, refused))
+            return
+        # Renamed into place, then indexed: a crash between the two leaves a file the index
+        # does not name, which the next sweep removes (recovery.py).
         os.replace(partial, folder / name)
+        fsync_directory(folder)
         entries[name] = {
             "sha256": digest,
             "original_name": path.name,
@@ -197,6 +219,33 @@ class Library:
         }
         self._write_index(folder, entries)  # after each file: a pulled USB stick loses nothing
         report.imported.append(self._track(listener_id, name, entries[name]))
+
+    def _recover(self, folder: Path) -> list[str]:
+        """Sweep an interrupted import's leftovers (the folder's lock held); their names.
+        An index that exists but cannot be read names nothing for sure: then only the
+        temporary files go, and the tracks wait for the import that rebuilds it."""
+        loaded = self._load_index(folder)
+        if loaded is None:
+            named = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+            return sweep(folder, named, INDEX_NAME)
+        entries, names = loaded
+        gone = [name for name in entries if not (folder / name).is_file()]
+        if gone:
+            for name in gone:
+                del entries[name]
+                log.warning("%s: %s is indexed but missing; dropped from the index", folder, name)
+            self._write_index(folder, entries)
+        return sweep(folder, names - set(gone), INDEX_NAME)
+
+    def _open_listener(self, listener_id: str) -> Path:
+        """The listener's folder, swept once per library if no import is running."""
+        folder = self._folder(listener_id)
+        if listener_id not in self._swept and folder.is_dir():
+            with folder_lock(folder, wait=False) as locked:
+                if locked:
+                    self._recover(folder)
+                    self._swept.add(listener_id)
+        return folder
 
     # -- erasure --------------------------------------------------------------------------
     def forget(self, listener_id: str) -> tuple[int, int]:
@@ -217,22 +266,28 @@ class Library:
     def _read_index(self, folder: Path) -> dict[str, dict]:
         """The index's entries; an unreadable index counts as empty (the session then plays
         generated music), said once per file, and the next import rebuilds it."""
+        loaded = self._load_index(folder)
+        return {} if loaded is None else loaded[0]
+
+    def _load_index(self, folder: Path) -> tuple[dict[str, dict], set[str]] | None:
+        """(usable entries, every name the index lists), or None when it cannot be read."""
         path = folder / INDEX_NAME
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             tracks = data["tracks"] if isinstance(data, dict) and "tracks" in data else {}
             if not isinstance(tracks, dict):
                 raise ValueError(f"'tracks' is a {type(tracks).__name__}, not a mapping")
-            return {name: e for name, e in tracks.items() if self._usable(path, name, e)}
+            usable = {name: e for name, e in tracks.items() if self._usable(path, name, e)}
+            return usable, {str(name) for name in tracks}
         except FileNotFoundError:
-            return {}
+            return {}, set()
         except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError too
             self._warn(
                 path,
                 f"{path} cannot be read ({exc}); its tracks are skipped until the music is "
                 f"imported again (attune music import --listener {path.parent.name} PATH)",
             )
-            return {}
+            return None
 
     def _usable(self, path: Path, name: str, entry: object) -> bool:
         try:
@@ -265,11 +320,16 @@ class Library:
         )
 
 
-def _sha256(path: Path) -> str:
+def _copy(source: Path, partial: Path) -> str:
+    """Copy `source` (not through a link) to `partial`, durably, owner-only; its SHA-256."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
+    with open_no_link(source) as src, open(partial, "wb") as dst:
+        os.fchmod(dst.fileno(), FILE_MODE)
+        for chunk in iter(lambda: src.read(1 << 20), b""):
             digest.update(chunk)
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
     return digest.hexdigest()
 
 

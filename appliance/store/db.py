@@ -34,6 +34,7 @@ from appliance.store.migrations import migrate
 from appliance.store.openlock import OpenLock
 from appliance.store.retention import interrupt_running_sessions, purge_aged
 from appliance.store.rows import DecisionRecord, SessionRow, to_json, to_utc_iso
+from appliance.vocabulary import check_listener_id
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ class Store:
 
     def upsert_listener(self, listener_id: str, profile: dict[str, Any] | None = None) -> None:
         """Create a listener, or replace the profile of an existing one (None keeps it)."""
-        rows.check_listener_id(listener_id)
+        check_listener_id(listener_id)
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO listeners (id, created, profile) VALUES (?, ?, ?) "

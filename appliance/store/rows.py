@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -17,7 +16,6 @@ SESSION_STATUSES = ("running", "completed", "stopped", "interrupted", "alert", "
 FINAL_STATUSES = tuple(s for s in SESSION_STATUSES if s != "running")
 
 # Pseudonymous ids only: short tokens such as "L-0042", nothing that reads like a name + date.
-LISTENER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 # Profile keys that would identify a person; the profile holds music preferences and settings.
 IDENTIFYING_PROFILE_KEYS = frozenset(
@@ -107,15 +105,6 @@ def to_json(value: object) -> str:
     """Strict JSON (NaN → null), so every reader, not only Python's, can parse it."""
     plain = json.loads(json.dumps(value, default=_json_default))
     return json.dumps(_finite(plain), allow_nan=False, separators=(",", ":"))
-
-
-def check_listener_id(listener_id: str) -> str:
-    if not LISTENER_ID_PATTERN.fullmatch(listener_id):
-        raise ValueError(
-            f"listener id {listener_id!r} is not a pseudonymous id: use 1-64 letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit (e.g. 'L-0042'), never a name"
-        )
-    return listener_id
 
 
 def check_profile(profile: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ tags, the store's permissions, and segments for playback."""
 
 import json
 import stat
+import wave
 
 import numpy as np
 import pytest
@@ -95,16 +96,17 @@ def test_import_again_uses_the_cache_and_refreshes_tags(tmp_path, usb):
     # Same name, other content: stored beside it, not over it.
     write(
         usb / "other" / "Hymn.wav" if (usb / "other").mkdir() is None else None,
-        pulse_music(60, 5, 0.2),
+        pulse_music(60, 12, 0.2),
     )
     assert [t.file for t in library.import_path("ann", usb / "other").imported] == ["Hymn-2.wav"]
 
 
 def test_listener_ids_cannot_leave_the_store(tmp_path, usb):
     library = Library.in_state_dir(tmp_path)
-    for bad in ("../x", "", ".hidden", "a/b"):
-        with pytest.raises(LibraryError):
+    for bad in ("../x", "", ".hidden", "a/b", "bob\n", "bob\r"):
+        with pytest.raises(LibraryError, match="pseudonymous"):
             library.import_path(bad, usb)
+    assert not (tmp_path / "music").exists() or list((tmp_path / "music").iterdir()) == []
     with pytest.raises(LibraryError):
         library.track("ann/../../etc/passwd")
 
@@ -123,7 +125,7 @@ def test_segments_are_loudness_matched_resampled_and_faded(tmp_path, usb):
     tail = library.load_segment("ann/Hymn.wav", 6.0, 44100, -24.0, start_s=9.0)
     assert not np.any(tail[3 * 44100 :]) and np.any(tail[: 2 * 44100])
     # A whisper is lifted at most MAX_BOOST_DB (its hiss would come up with it).
-    whisper = write(tmp_path / "Whisper.wav", pulse_music(60, 6, 0.005))
+    whisper = write(tmp_path / "Whisper.wav", pulse_music(60, 12, 0.015))  # ~-57 dBFS RMS
     library.import_path("ann", whisper)
     lifted = library.load_segment("ann/Whisper.wav", 6.0, 44100, -24.0)
     whisper_rms = library.track("ann/Whisper.wav").features.rms_dbfs
@@ -163,7 +165,7 @@ def test_attune_music_import_and_list(tmp_path, usb, capsys):
     config.write_text(f"device:\n  state_dir: {tmp_path / 'state'}\n")
     assert attune(["--config", str(config), "music", "import", "--listener", "bob", str(usb)]) == 0
     out, err = capsys.readouterr()
-    assert "3 imported" in out and "2 unreadable" in out
+    assert "3 imported" in out and "2 refused" in out
     assert "Broken.mp3" in err and "Cut.flac" in err
     assert attune(["--config", str(config), "music", "list", "--listener", "bob"]) == 0
     out, _ = capsys.readouterr()
@@ -175,3 +177,54 @@ def test_attune_music_import_and_list(tmp_path, usb, capsys):
         attune(["--config", str(config), "music", "import", "--listener", "bob", str(only_bad)])
         == 1
     )
+
+
+def pcm16_wav(path, mono, rate):
+    """A 16-bit mono WAV written by the standard library's wave module."""
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(rate)
+        f.writeframes((np.clip(mono, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def test_junk_is_refused_with_its_reason_and_never_a_traceback(tmp_path, capsys):
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    rate = 22050
+    music = pulse_music(80, 30, 0.4, rate)[:, 0]
+    pcm16_wav(stick / "Good.wav", music[: 12 * rate], rate)
+    whole = pcm16_wav(tmp_path / "whole.wav", music, rate).read_bytes()
+    (stick / "Truncated.wav").write_bytes(whole[: len(whole) * 2 // 3])  # 20 s left of 30
+    pcm16_wav(stick / "Silent.wav", np.zeros(12 * rate), rate)
+    pcm16_wav(stick / "Hiss.wav", music[: 12 * rate] * 10 ** (-70 / 20), rate)
+    pcm16_wav(stick / "Blip.wav", music[: rate // 2], rate)
+    pcm16_wav(stick / "Empty.wav", np.zeros(0), rate)
+    pcm16_wav(stick / "OneHertz.wav", music[:30], 1)
+    pcm16_wav(stick / "EightHertz.wav", music[:240], 8)
+    sf.write(str(stick / "NaN.wav"), np.full(12 * rate, np.nan, np.float32), rate, "FLOAT")
+    (stick / "Corrupt.mp3").write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\xff\x00" * 4000)
+    config = tmp_path / "attune.yaml"
+    config.write_text(f"device:\n  state_dir: {tmp_path / 'state'}\n")
+    assert (
+        attune(["--config", str(config), "music", "import", "--listener", "ann", str(stick)]) == 0
+    )
+    out, err = capsys.readouterr()
+    assert "1 imported, 0 already there, 9 refused" in out
+    reasons = dict(line.split(": ", 1) for line in err.splitlines() if line.startswith("skipped"))
+    reason = {key.split("/")[-1]: value for key, value in reasons.items()}
+    assert reason["Truncated.wav"].startswith("truncated")
+    assert reason["Silent.wav"].startswith("silent (digital silence")
+    assert reason["Hiss.wav"].startswith("silent (-")
+    assert reason["Blip.wav"].startswith("too short (0.5 s")
+    assert reason["Empty.wav"] == "no audio in the file"
+    assert reason["OneHertz.wav"].startswith("sample rate 1 Hz")
+    assert reason["EightHertz.wav"].startswith("sample rate 8 Hz")
+    assert reason["NaN.wav"].startswith("damaged")
+    assert reason["Corrupt.mp3"].startswith("cannot be decoded")
+    # Messages name the user's file, never the store's temporary copy.
+    assert ".partial" not in err and str(tmp_path / "state") not in err
+    assert "Traceback" not in err
+    folder = tmp_path / "state" / "music" / "ann"
+    assert sorted(p.name for p in folder.iterdir()) == ["Good.wav", "index.json"]
