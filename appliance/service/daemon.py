@@ -6,8 +6,9 @@ pets systemd's watchdog only while it makes progress (the loop turns and, during
 audio keeps flowing). A session runs in its own thread with the same machinery as the demo.
 
 Over 300 lines on purpose: this is the service's state machine, and every transition (button,
-session thread, audio, exit) is kept in one class so that one read shows them all. Health,
-status and the session thread live beside it (monitor.py, state.py).
+session thread, audio, exit) is kept in one class so that one read shows them all. The button
+actions (buttons.py), the store's upkeep and reload (upkeep.py), health and status (monitor.py)
+and the session thread (state.py) live beside it.
 """
 
 from __future__ import annotations
@@ -17,20 +18,19 @@ import queue
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from appliance.app import Appliance
 from appliance.clock import Clock
 from appliance.config import Config
 from appliance.listeners import ListenerProfile, choose_listener
-from appliance.listeners.erasure import honour_withdrawn_consent
+from appliance.service.buttons import ButtonHandling
 from appliance.service.controls import ButtonActions, Controls
 from appliance.service.health import Level
 from appliance.service.monitor import HealthMonitor, status_line
 from appliance.service.prompts import Prompts
-from appliance.service.reload import reload_config, reload_profiles
 from appliance.service.sdnotify import Notifier
 from appliance.service.state import Running, State, run_in_thread
+from appliance.service.upkeep import Upkeep
 from appliance.service.watched_sink import WatchedSink
 from appliance.session.status import SessionResult, SessionStatus
 from drivers.audio import AudioSink
@@ -42,10 +42,9 @@ STALL_S = 10.0  # a session writing no audio this long is stuck: the watchdog st
 STATUS_EVERY_S = 1.0
 PURGE_EVERY_S = 24 * 3600.0
 AUDIO_RETRY_S = 5.0
-VOLUME_STEP_DB, VOLUME_FLOOR_DB = 3.0, -24.0
 
 
-class Service:
+class Service(ButtonHandling, Upkeep):
     def __init__(
         self,
         appliance: Appliance,
@@ -134,31 +133,6 @@ class Service:
             self.health.set("audio", Level.DOWN, str(exc))
             self.controls.leds.show("error")
 
-    def _check_store(self) -> bool:
-        """Whether the state folder takes writes; if not, health says so in one log line
-        (naming the folder and what to do), and sessions play without being recorded."""
-        problem = self.appliance.check_store()
-        if problem is None:
-            self.health.set("store", Level.OK)
-        else:
-            self.health.set("store", Level.DOWN, problem)
-        return problem is None
-
-    def _idle_pattern(self) -> str:
-        return "error" if self.health.get("store").level is Level.DOWN else "ready"
-
-    def _purge(self) -> None:
-        self._purged_at = self.clock.now()
-        days = self.appliance.config.store.retention_days
-        deleted = self.appliance.store.purge_older_than(days)
-        if deleted:
-            log.info("retention: deleted %d session(s) older than %d days", deleted, days)
-
-    def _erase_withdrawn(self) -> None:
-        """A profile that now says no consent: what was kept under its id before is erased."""
-        state_dir = Path(self.appliance.config.device.state_dir)
-        honour_withdrawn_consent(self.profiles, self.appliance.store, state_dir)
-
     def _prepare_next(self) -> None:
         profile, _ = self._choose()
         self.appliance.prepare_opening(profile)
@@ -204,91 +178,6 @@ class Service:
             return True
         last = max(sink.last_write or running.started, running.started)
         return now - last < STALL_S
-
-    # -- button actions (on the loop's thread) --------------------------------------------------
-    def press(self) -> None:
-        if self._alert:  # the first press after a staff alert acknowledges it
-            self._alert = False
-            self.controls.leds.clear("staff_alert")
-            log.info("staff alert acknowledged")
-        elif self.state is State.IDLE:
-            self.start_session()
-        elif self.state is State.SESSION and self.running is not None:
-            log.info("button: stop the session")
-            self.state = State.STOPPING
-            # The listener's own stop: it counts against the music that was playing.
-            self.running.session.request_stop("stopped", by_listener=True)
-
-    def press_down(self) -> bool:
-        """A first press going down: while idle (nothing to acknowledge) it starts the session
-        at once, since a double press means nothing while idle; True when it did. Should the
-        press become a hold, press_cancelled withdraws the start."""
-        if self._alert or self.state is not State.IDLE or self.sink is None:
-            return False
-        self.start_session()
-        return self.running is not None
-
-    def press_cancelled(self) -> None:
-        """The press that started the session is a hold: fade the start out, quickly."""
-        running = self.running
-        if running is not None and self.state is State.SESSION:
-            log.info("button held: the session start is withdrawn")
-            self.state = State.STOPPING
-            running.session.cancel_start()
-
-    def double_press(self) -> None:
-        if self.state is State.SESSION and self.running is not None:
-            log.info("button: I like this")
-            self.running.session.like()
-
-    def hold(self) -> None:
-        log.info("button held: shutting down")
-        self.request_exit(power_off=True)
-
-    def second_press(self) -> None:
-        running = self.running
-        if self._second_button == "distress":
-            log.warning("distress button pressed")
-            self._raise_alert(mixer=running.session.mixer if running else None)
-            if running is not None:
-                running.session.distress()
-                self.state = State.STOPPING
-        elif self._second_button == "volume" and running is not None:
-            # One button can only turn down: a press is a step quieter, and at the floor it is
-            # ignored, so a listener pressing again and again never makes it louder (a wrap back
-            # to the start volume did, by 18 dB). The next session starts at start_volume_db.
-            # Steps count from where the last press is heading, so quick presses add up.
-            mixer = running.session.mixer
-            now = mixer.volume_target_db
-            volume = max(now - VOLUME_STEP_DB, min(VOLUME_FLOOR_DB, now))
-            if volume < now:
-                mixer.set_volume(volume)
-                log.info("volume %.0f dB", volume)
-            else:
-                log.info("volume stays at %.0f dB: the second button's floor", now)
-
-    def request_reload(self) -> None:
-        """SIGHUP (safe from a signal handler: it only sets a flag the loop acts on)."""
-        self._reload_asked = True
-
-    def _reload(self) -> None:
-        # A session keeps the configuration it started with: the reload waits for its end.
-        if self.state is not State.IDLE:
-            if not self._reload_deferred:
-                self._reload_deferred = True
-                log.info("reload asked during a session: done once the session has ended")
-            return
-        self._reload_asked = self._reload_deferred = False
-        if self._load_config is None:
-            log.info("reload asked, but this service has no configuration file to read")
-            return
-        new = reload_config(self.appliance.config, self._load_config)
-        if new is not None:
-            self.appliance.config = new
-        self.profiles = reload_profiles(self.appliance.config)
-        if self._check_store():
-            self._erase_withdrawn()
-        self._prepare_next()
 
     def request_exit(self, *, power_off: bool = False) -> None:
         """Stop (SIGTERM) or shut down (the held button), after the session has faded out."""

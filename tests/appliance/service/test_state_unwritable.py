@@ -21,7 +21,7 @@ from appliance.service.state import State
 from appliance.store.bandit_state import LearningStore
 from appliance.store.db import Store
 from appliance.store.writable import unwritable
-from tests.appliance.service.test_service import Harness
+from tests.appliance.service.service_harness import Harness
 
 
 def read_only_connect(database: str, **kwargs) -> sqlite3.Connection:
