@@ -134,3 +134,26 @@ class Harness:
         self.service.appliance.close()
         self.factory.close()
         self.notify.close()
+
+
+# A whole `attune run` on the emulated hardware, for the tests that start the real process.
+PROCESS_CONFIG = """\
+device:
+  state_dir: {state}
+hardware:
+  emulated: true
+  gpio:
+    pin_factory: mock
+audio:
+  output: wav
+  sample_rate: 16000
+prompts:
+  enabled: false
+listeners:
+  dir: {listeners}
+"""
+
+
+def process_config(state: Path, listeners: Path | None = None) -> str:
+    """PROCESS_CONFIG for a state folder; the profiles in `state`/listeners unless given."""
+    return PROCESS_CONFIG.format(state=state, listeners=listeners or state / "listeners")

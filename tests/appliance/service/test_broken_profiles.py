@@ -16,22 +16,8 @@ from appliance.service.sdnotify import Notifier
 from appliance.service.state import State
 from appliance.session.seams import Rendering
 from drivers.gpio import make_pin_factory
+from tests.appliance.service.service_harness import process_config
 
-CONFIG = """\
-device:
-  state_dir: {state}
-hardware:
-  emulated: true
-  gpio:
-    pin_factory: mock
-audio:
-  output: wav
-  sample_rate: 16000
-prompts:
-  enabled: false
-listeners:
-  dir: {listeners}
-"""
 GOOD = "id: {id}\ngoal: relax\nconsent:\n  given: true\n  date: 2024-05-01\n"
 BROKEN = {
     "bad-date.yaml": GOOD.format(id="L-0101").replace("2024-05-01", "2024-02-30"),
@@ -58,7 +44,7 @@ def test_the_service_starts_with_the_good_profiles_and_names_the_broken_ones(
     for name, text in BROKEN.items():
         (folder / name).write_text(text)
     config_file = tmp_path / "attune.yaml"
-    config_file.write_text(CONFIG.format(state=tmp_path / "state", listeners=folder))
+    config_file.write_text(process_config(tmp_path / "state", folder))
     ui = SimulatedClock(start=100.0)
     factory = make_pin_factory("mock", clock=ui.now)
     with caplog.at_level(logging.WARNING, logger="appliance.service.run"):

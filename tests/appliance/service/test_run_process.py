@@ -11,28 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.appliance.service.service_harness import process_config
+
 PROJECT = Path(__file__).resolve().parents[3]
-CONFIG = """\
-device:
-  state_dir: {state}
-hardware:
-  emulated: true
-  gpio:
-    pin_factory: mock
-audio:
-  output: wav
-  sample_rate: 16000
-prompts:
-  enabled: false
-listeners:
-  dir: {state}/listeners
-"""
 
 
 @pytest.mark.slow
 def test_ready_then_sigterm_records_the_session(tmp_path: Path) -> None:
     config = tmp_path / "attune.yaml"
-    config.write_text(CONFIG.format(state=tmp_path / "state"))
+    config.write_text(process_config(tmp_path / "state"))
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(tmp_path / "notify"))
     notify.settimeout(60)

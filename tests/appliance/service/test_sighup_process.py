@@ -14,22 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.appliance.service.service_harness import process_config
+
 PROJECT = Path(__file__).resolve().parents[3]
-CONFIG = """\
-device:
-  state_dir: {state}
-hardware:
-  emulated: true
-  gpio:
-    pin_factory: mock
-audio:
-  output: wav
-  sample_rate: 16000
-prompts:
-  enabled: false
-listeners:
-  dir: {state}/listeners
-"""
 WAIT_S = 60.0
 
 
@@ -77,7 +64,7 @@ class Service:
 
 def _config(tmp_path: Path, extra: str = "") -> Path:
     path = tmp_path / "attune.yaml"
-    path.write_text(CONFIG.format(state=tmp_path / "state") + extra)
+    path.write_text(process_config(tmp_path / "state") + extra)
     return path
 
 
@@ -91,7 +78,7 @@ def test_sighup_between_sessions_reloads_a_valid_config_and_ignores_an_invalid_o
         service.proc.send_signal(signal.SIGHUP)
         service.wait_for("session.length_min")  # the problem, with its key
         service.wait_for("the running one stays")
-        config.write_text(CONFIG.format(state=tmp_path / "state") + "session:\n  length_min: 15\n")
+        config.write_text(process_config(tmp_path / "state") + "session:\n  length_min: 15\n")
         service.proc.send_signal(signal.SIGHUP)
         service.wait_for("reload: configuration read (session)")
         config.write_text(config.read_text().replace("sample_rate: 16000", "sample_rate: 22050"))
