@@ -47,6 +47,9 @@ class ListenerProfile:
     default: bool = False
     schedule: tuple[ScheduleSlot, ...] = ()
     age_band: str | None = None  # resting norms for the entry estimate; never a birth date
+    # Opted in to the comparison: each session plays the adaptive music or the fixed
+    # U-sequence, drawn at random (listeners/comparison.py). Needs consent: it rests on records.
+    compare_adaptation: bool = False
     file: str = ""
 
     @property
@@ -106,6 +109,7 @@ FIELDS: Mapping[str, tuple[Callable[[Any], Any], bool]] = {
     "default": (Bool(), False),
     "schedule": (_schedule, False),
     "age_band": (OneOf(tuple(AGE_BANDS)), False),
+    "compare_adaptation": (Bool(), False),
 }
 CONSENT_FIELDS = ("given", "date")
 
@@ -141,6 +145,12 @@ def parse_profile(
         if required and name not in data:
             problems.append(Problem(file, None, name, "is required"))
     consent = _parse_consent(data.get("consent"), problem, today or date.today())
+    if values.get("compare_adaptation") and not consent.given:
+        problem(
+            ("compare_adaptation",),
+            "the comparison needs consent (consent: given: true, with its date): it compares "
+            "the listener's kept session records",
+        )
     if problems:
         return None, problems
     profile = ListenerProfile(
@@ -156,6 +166,7 @@ def parse_profile(
         default=values.get("default", False),
         schedule=values.get("schedule", ()),
         age_band=values.get("age_band"),
+        compare_adaptation=values.get("compare_adaptation", False),
         file=file,
     )
     return profile, problems
