@@ -192,7 +192,7 @@ def _assess(args: argparse.Namespace, state_dir: Path) -> int:
 
 def _report(args: argparse.Namespace, state_dir: Path) -> int:
     from appliance.app import DB_NAME
-    from appliance.report.trend import write_listener_report
+    from appliance.report.trend_page import write_listener_report
     from appliance.store.db import Store
 
     path = state_dir / DB_NAME

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from appliance.affect.estimate import AffectEstimate
+from appliance.music.recipe import Recipe
+from appliance.sequencer.decision import Decision
 from appliance.signals.features import WindowFeatures
 from appliance.signals.outcome import arousal_change, heart_rate_change
 from appliance.store.db import Store
@@ -29,12 +31,37 @@ def record_session(
     policy: str | None = "adaptive",
     randomised: bool = False,
     entry: float = 0.7,
+    music: str | None = None,
+    alerts: int = 0,
     rng: np.random.Generator,
 ) -> int:
     """One session whose estimated arousal falls by `calming` from the first minute after
     calibration to the last minutes (a smooth fall, a little window noise)."""
     with store.transaction():  # one commit for the whole session: one fsync, not hundreds
-        return _record(store, listener_id, day, calming, policy, randomised, entry, rng)
+        sid = _record(store, listener_id, day, calming, policy, randomised, entry, rng)
+        if music is not None:
+            _decisions(store, sid, music)
+        for n in range(alerts):
+            store.add_event(sid, 600.0 + n, "staff_alert", "heart rate high for 60 s")
+        return sid
+
+
+def _decisions(store: Store, sid: int, music: str) -> None:
+    """Calibration on the default arm, then the arc's steps on `music` (an arm key), with
+    reasons worded as the sequencer words them."""
+    instrument, mode, _texture = music.split("/")
+    steps = [("calibration", 180.0, "piano", "major", "piano/major/standard opens")]
+    steps += [
+        (p, 340.0, instrument, mode, f"{music} by the bandit (p=0.80, expected +0.10)")
+        for p in ("iso", "descend", "trough")
+    ]
+    t = 0.0
+    for phase, seconds, inst, md, why in steps:
+        recipe = Recipe(
+            tempo_bpm=64.0, key="C", mode=md, density=0.3, instrument=inst, loudness_db=-26.0
+        )
+        store.add_decision(sid, t, Decision(recipe, seconds, phase, "test", f"{phase}; {why}"))
+        t += seconds
 
 
 def _record(
