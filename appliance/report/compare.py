@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 from appliance.listeners.comparison import ADAPTIVE, U_SEQUENCE, WORDS
+from appliance.report.outcomes import session_outcome
 from appliance.report.stats import LEVEL, Estimate, mean_difference
 from appliance.store.db import Store
 
@@ -73,9 +74,10 @@ def _signed(x: float) -> str:
 
 
 def session_calming(store: Store, session_id: int) -> float | None:
-    """How far arousal fell over the session; None when it was not measured."""
-    change = store.session(session_id).summary.get("arousal_change")
-    return None if change is None else -float(change)
+    """How far estimated arousal fell over the session (the session outcome's arousal
+    change, negated); None when it was not measured."""
+    change = session_outcome(store, session_id).arousal.change
+    return None if change is None else -change
 
 
 def compare_listener(store: Store, listener_id: str) -> Comparison:

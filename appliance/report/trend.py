@@ -9,12 +9,12 @@ result. No matplotlib here: the page (trend_page.py) draws this.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from appliance.report.compare import Comparison, compare_listener
+from appliance.report.outcomes import session_outcomes
 from appliance.report.stats import LEVEL, Estimate, robust_slope
 from appliance.sequencer import arms as A
 from appliance.sequencer.learning import ListenerLearning
@@ -40,12 +40,12 @@ class SessionPoint:
     policy: str | None
     music: A.Arm | None  # what the session played longest, outside calibration
 
+    arousal_change: float | None  # the session outcome's change (post − pre)
+
     @property
     def calming(self) -> float | None:
         """How far estimated arousal fell (positive: calmer at the end)."""
-        if self.arousal_pre is None or self.arousal_post is None:
-            return None
-        return self.arousal_pre - self.arousal_post
+        return None if self.arousal_change is None else -self.arousal_change
 
 
 @dataclass
@@ -184,26 +184,22 @@ def preference_words(store: Store, listener_id: str, points: list[SessionPoint])
 
 def listener_trend(store: Store, listener_id: str, *, tz: tzinfo | None = None) -> Trend:
     policies = store.policies(listener_id)
-    points = []
-    for row in store.sessions(listener_id):
-        if not row.finished:
-            continue
-        summary = row.summary
-        events = store.events(row.id)
-        points.append(
-            SessionPoint(
-                session_id=row.id,
-                started=row.started_wall.astimezone(tz),
-                status=row.status,
-                arousal_pre=_number(summary.get("arousal_start")),
-                arousal_post=_number(summary.get("arousal_end")),
-                hr_pre=_number(summary.get("baseline_hr_bpm")),
-                hr_post=_number(summary.get("end_hr_bpm")),
-                alerts=sum(e["kind"] == "staff_alert" for e in events),
-                policy=policies.get(row.id, (None, False))[0],
-                music=session_music(store.decisions(row.id)),
-            )
+    points = [
+        SessionPoint(
+            session_id=o.session_id,
+            started=o.started_utc.astimezone(tz),
+            status=o.status,
+            arousal_pre=o.arousal.shown_pre,
+            arousal_post=o.arousal.shown_post,
+            arousal_change=o.arousal.change,
+            hr_pre=o.heart_rate.shown_pre,
+            hr_post=o.heart_rate.shown_post,
+            alerts=o.alerts,
+            policy=policies.get(o.session_id, (None, False))[0],
+            music=session_music(store.decisions(o.session_id)),
         )
+        for o in session_outcomes(store, listener_id=listener_id, tz=tz or UTC)
+    ]
     measured = [(i, p.calming) for i, p in enumerate(points) if p.calming is not None]
     slope = robust_slope([i + 1 for i, _ in measured], [c for _, c in measured])
     comparison = compare_listener(store, listener_id)
@@ -215,10 +211,3 @@ def listener_trend(store: Store, listener_id: str, *, tz: tzinfo | None = None) 
         preference=preference_words(store, listener_id, points),
         comparison=comparison if comparison.sessions else None,
     )
-
-
-def _number(value: object) -> float | None:
-    if value is None:
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return number if math.isfinite(number) else None
