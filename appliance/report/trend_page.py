@@ -257,7 +257,8 @@ def _assessments(ax: Axes, trend: Trend) -> None:
                 ha="center",
                 fontsize=11,
             )
-    ax.set_ylim(-5, 115)
+    ax.set_ylim(-5, 150)  # room above the points for the legend
+    ax.set_yticks([0, 25, 50, 75, 100])
     ax.set_ylabel("% of the scale")
     ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%-d %b"))
     ax.grid(axis="y", color="0.85", linewidth=0.8)

@@ -31,7 +31,7 @@ SCALES: dict[str, Scale] = {
     for s in (
         Scale("gad7", "GAD-7", 0, 21, "more anxiety"),
         Scale("phq9", "PHQ-9", 0, 27, "more depression"),
-        Scale("agitation", "Agitation 0-10", 0, 10, "more agitation"),
+        Scale("agitation", "Agitation rating", 0, 10, "more agitation"),
         # The 14-item short form, each item rated 1 (never) to 5 (several times an hour).
         Scale("cmai-sf", "CMAI short form", 14, 70, "more agitated behaviour"),
     )
