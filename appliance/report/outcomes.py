@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from appliance.report import series
 from appliance.signals.outcome import MEASURES, Change, session_changes, time_to_calm
 from appliance.store.db import Store
 from appliance.store.rows import SessionRow
@@ -37,7 +38,6 @@ LABELS = {
 MEASURE_NAMES = tuple(name for name, *_ in MEASURES)
 # Arcs that rise (waking, recovery) aim above the entry state: "time to calm" does not apply.
 RISING_GOALS = frozenset({"wake", "recovery"})
-DEFAULT_CALIBRATION_S = 180.0  # a session whose record names no calibration phase
 
 
 def rounded(value: float | None, decimals: int) -> float | None:
@@ -82,6 +82,14 @@ class Measure:
     def shown_post(self) -> float | None:
         return rounded(self.post, self.decimals)
 
+    @property
+    def shown_pre_quality(self) -> float | None:
+        return rounded(self.pre_quality, QUALITY_DECIMALS)
+
+    @property
+    def shown_post_quality(self) -> float | None:
+        return rounded(self.post_quality, QUALITY_DECIMALS)
+
     def text(self, value: float | None) -> str:
         """A figure as a person reads it ('–' when there is none)."""
         return "–" if value is None else f"{rounded(value, self.decimals):.{self.decimals}f}"
@@ -118,6 +126,9 @@ class SessionOutcome:
     stops: int
     distress: int
     alerts: int
+    # The resting minutes the "before" of heart rate, RMSSD and skin conductance rest on
+    # (seconds from the start); arousal's "before" is the minute after them.
+    calibration: tuple[float, float] = (0.0, series.DEFAULT_CALIBRATION_S)
 
     def measures(self) -> dict[str, Measure]:
         return {name: getattr(self, name) for name in MEASURE_NAMES}
@@ -156,8 +167,9 @@ def _outcome(store: Store, row: SessionRow) -> SessionOutcome:
         measures = {n: _measure(n, *_four(recorded.get(n))) for n in MEASURE_NAMES}
         calm = recorded.get("time_to_calm_min")
         presses = [int(recorded.get(k) or 0) for k in ("likes", "stops", "distress")]
+        calibration = (0.0, float(recorded.get("calibration_s") or series.DEFAULT_CALIBRATION_S))
     else:
-        measures, calm = _from_windows(store, row.id)
+        measures, calm, calibration = _from_windows(store, row.id)
         presses = [0, 0, sum(e["kind"] == "distress" for e in events)]
     return SessionOutcome(
         session_id=row.id,
@@ -172,6 +184,7 @@ def _outcome(store: Store, row: SessionRow) -> SessionOutcome:
         stops=presses[1],
         distress=presses[2],
         alerts=sum(e["kind"] == "staff_alert" for e in events),
+        calibration=calibration,
         **measures,
     )
 
@@ -186,14 +199,19 @@ def _measure(name: str, *values: float | None) -> Measure:
     return Measure(*values, unit=UNITS[name], decimals=DECIMALS[name])
 
 
-def _from_windows(store: Store, session_id: int) -> tuple[dict[str, Measure], float | None]:
+def window_columns(physiology: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """The stored windows' columns the outcome is computed from, as floats (None → NaN)."""
+    names = ("t_s", *(v for _, v, _, _ in MEASURES), *(q for _, _, q, _ in MEASURES))
+    return {name: np.array([r.get(name) for r in physiology], dtype=float) for name in names}
+
+
+def _from_windows(
+    store: Store, session_id: int
+) -> tuple[dict[str, Measure], float | None, tuple[float, float]]:
     physiology = store.physiology(session_id)
     decisions = store.decisions(session_id)
-    calibration = calibration_window(decisions)
-    columns = {
-        name: np.array([r.get(name) for r in physiology], dtype=float)
-        for name in ("t_s", *(v for _, v, _, _ in MEASURES), *(q for _, _, q, _ in MEASURES))
-    }
+    calibration = series.calibration_window(series.segments(decisions))
+    columns = window_columns(physiology)
     changes: dict[str, Change] = session_changes(columns, calibration)
     measures = {
         n: _measure(n, c.start, c.end, c.start_quality, c.end_quality) for n, c in changes.items()
@@ -206,16 +224,4 @@ def _from_windows(store: Store, session_id: int) -> tuple[dict[str, Measure], fl
         min(targets) if targets else None,
         calibration[1],
     )
-    return measures, calm
-
-
-def calibration_window(decisions: Sequence[dict[str, Any]]) -> tuple[float, float]:
-    """The calibration span (seconds) the session's decisions name, else the default."""
-    spans = [
-        (float(d["t_s"]), float(d["t_s"]) + float(d["duration_s"]))
-        for d in decisions
-        if d["phase"] == "calibration"
-    ]
-    if not spans:
-        return 0.0, DEFAULT_CALIBRATION_S
-    return min(s for s, _ in spans), max(e for _, e in spans)
+    return measures, calm, calibration

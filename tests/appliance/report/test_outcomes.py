@@ -6,65 +6,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from outcome_sessions import record_session
 
-from appliance.music.recipe import Recipe
-from appliance.report.outcomes import Measure, rounded, session_outcome, session_outcomes
-from appliance.sequencer.decision import Decision
-from appliance.session.summary import Trace, outcome_record
-from appliance.signals.features import WindowFeatures
+from appliance.report.outcomes import (
+    MEASURE_NAMES,
+    Measure,
+    SessionOutcome,
+    rounded,
+    session_outcome,
+    session_outcomes,
+)
+from appliance.report.words import headline
 from appliance.store.db import MEMORY, Store
-
-CALIBRATION_S = 120.0
-
-
-def _window(t: float) -> WindowFeatures:
-    calm = t > CALIBRATION_S  # the listener settles once the music starts
-    return WindowFeatures(
-        t_end=t,
-        window_s=30.0,
-        hr_bpm=73.0 if calm else 88.6,
-        rmssd_ms=42.0 if calm else 30.0,
-        scl_us=3.2 if calm else 4.1,
-        scr_per_min=1.0 if calm else 4.0,
-        ppg_quality=0.9,
-        eda_quality=0.8,
-    )
-
-
-def _record_session(store: Store, *, with_summary: bool, listener: str | None = "L-1") -> int:
-    from appliance.affect.estimate import AffectEstimate
-
-    sid = store.start_session(
-        listener, "relax", 600.0, datetime(2026, 5, 1, 9, 0, tzinfo=UTC), consent=bool(listener)
-    )
-    store.add_decision(
-        sid, 0.0, Decision(Recipe(tempo_bpm=70), CALIBRATION_S, "calibration", "c", "r")
-    )
-    store.add_decision(
-        sid,
-        CALIBRATION_S,
-        Decision(Recipe(tempo_bpm=64), 480, "descend", "d", "r", target_arousal=0.3),
-    )
-    trace = Trace()
-    trace.note_target(0.3)
-    for i in range(1, 121):
-        t = i * 5.0
-        w = _window(t)
-        arousal = 0.7 if t < 300 else 0.2  # calm from minute 5
-        e = AffectEstimate(t=t, p_stress=0.5, arousal=arousal, confidence=0.9, quality=w.quality)
-        store.add_physiology(sid, t, w, e)
-        trace.add(t, w, e)
-    store.add_event(sid, 400.0, "staff_alert", "heart rate high")
-    trace.likes = 2
-    summary = {"outcome": outcome_record(trace, CALIBRATION_S)} if with_summary else {}
-    store.end_session(sid, "completed", 600.0, summary)
-    return sid
 
 
 @pytest.mark.parametrize("with_summary", [True, False])
 def test_outcome_is_the_same_from_the_summary_and_from_the_windows(with_summary) -> None:
     with Store(MEMORY) as store:
-        out = session_outcome(store, _record_session(store, with_summary=with_summary))
+        out = session_outcome(store, record_session(store, with_summary=with_summary))
     assert out.heart_rate.shown_pre == 89.0  # 88.6 shown as 89 everywhere
     assert out.heart_rate.shown_post == 73.0
     assert out.heart_rate.change == -16.0  # the change of the figures shown
@@ -89,11 +48,36 @@ def test_the_one_rounding_is_half_away_from_zero() -> None:
 
 def test_outcomes_filter_by_listener_and_local_day() -> None:
     with Store(MEMORY) as store:
-        a = _record_session(store, with_summary=True, listener="L-1")
-        b = _record_session(store, with_summary=True, listener=None)
+        a = record_session(store, with_summary=True, listener="L-1")
+        b = record_session(store, with_summary=True, listener=None)
         assert [o.session_id for o in session_outcomes(store)] == [a, b]
         assert [o.session_id for o in session_outcomes(store, listener_id="L-1")] == [a]
         assert session_outcomes(store, since=date(2026, 5, 2)) == []
         assert len(session_outcomes(store, since=date(2026, 5, 1), until=date(2026, 5, 1))) == 2
         anonymous = session_outcome(store, b)
     assert anonymous.listener_id is None and anonymous.heart_rate.shown_pre == 89.0
+
+
+def _outcome(**measures: Measure) -> SessionOutcome:
+    empty = Measure(None, None, None, None, "")
+    fields = {name: measures.get(name, empty) for name in MEASURE_NAMES}
+    return SessionOutcome(1, "L-1", datetime(2026, 5, 1, 9, tzinfo=UTC), 600.0, "completed",
+                          "relax", True, **fields, time_to_calm_min=None, likes=0, stops=0,
+                          distress=0, alerts=0)  # fmt: skip
+
+
+def test_the_headline_says_what_is_missing_and_names_the_arrival() -> None:
+    assert headline(_outcome()) == (
+        "Heart rate: no usable pulse signal   ·   Arousal: no usable estimate"
+    )
+    line = headline(
+        _outcome(
+            heart_rate=Measure(88.0, 73.0, 1.0, 1.0, "bpm", 0),
+            arousal=Measure(0.36, 0.18, 1.0, 0.9, "", 2),
+        ),
+        0.74,
+    )
+    assert line == (
+        "Heart rate 88 → 73 bpm (−15, signal quality 1.00)   ·   "
+        "Arousal 0.36 → 0.18 (−0.18, signal quality 0.90)   ·   on arrival 0.74"
+    )

@@ -96,7 +96,7 @@ def test_report_says_who_what_when_and_how_it_went(store: Store) -> None:
     for phase in ("calibration", "iso", "descend", "trough", "rise", "fade"):
         assert phase in text
     # Calibration windows (1-3 min) have HR ≈ 82.4 bpm, the last two minutes ≈ 72: a fall.
-    found = re.search(r"Heart rate (\d+) → (\d+) bpm \(−(\d+), quality", text)
+    found = re.search(r"Heart rate (\d+) → (\d+) bpm \(−(\d+), signal quality", text)
     assert found, text
     start, end, fall = map(int, found.groups())
     assert 81 <= start <= 84 and 71 <= end <= 73 and fall == start - end
