@@ -38,7 +38,7 @@ from appliance.session.status import SessionStatus
 from appliance.signals.stream import PhysiologyStream
 from appliance.simulate.listener import VirtualListener
 from appliance.store import writable
-from appliance.store.bandit_state import LearningStore, UnrecordedLearning
+from appliance.store.bandit_state import GuardedLearning, LearningStore, UnrecordedLearning
 from appliance.store.db import MEMORY, Store
 from drivers.audio import AudioSink
 
@@ -85,8 +85,11 @@ class Appliance:
         *,
         goal: str | None = None,
         seed: int | None = None,
+        guard: writable.WriteGuard | None = None,
     ) -> AdaptiveSequencer:
-        """The rule-plus-bandit sequencer; it learns only for a known, consenting listener."""
+        """The rule-plus-bandit sequencer; it learns only for a known, consenting listener.
+        With `guard`, a card that stops taking writes mid-session stops its learning's writes,
+        not the session."""
         library = None
         if listener_id is not None:
             library = LibraryTracks(
@@ -95,7 +98,13 @@ class Appliance:
         return make_sequencer(
             self.config,
             profile=profile.for_sequencer() if profile is not None else None,
-            learning=(UnrecordedLearning if self.store_problem else LearningStore)(self.store),
+            learning=(
+                UnrecordedLearning(self.store)
+                if self.store_problem
+                else LearningStore(self.store)
+                if guard is None
+                else GuardedLearning(self.store, guard)
+            ),
             listener_id=listener_id,
             goal=goal,
             library=library,
@@ -154,7 +163,8 @@ class Appliance:
         if not keep_data:
             listener_id = None
         seed, self.opening_seed = self.opening_seed, None  # the prepared opening's, once
-        sequencer = self.make_sequencer(profile, listener_id, goal=goal, seed=seed)
+        guard = writable.WriteGuard(Path(cfg.device.state_dir), on_down=self._store_went_down)
+        sequencer = self.make_sequencer(profile, listener_id, goal=goal, seed=seed, guard=guard)
         plan = SessionPlan(
             listener_id, sequencer.profile.goal, sequencer.session_s, sequencer.calibration_s
         )
@@ -188,7 +198,7 @@ class Appliance:
             if on_decision is not None:
                 on_decision(decision, t)
 
-        records = SessionRecords(self.store, keep_data=keep_data)
+        records = SessionRecords(self.store, keep_data=keep_data, guard=guard)
         if self.store_problem:  # played, not recorded: the records go to memory and vanish
             records = SessionRecords(Store(MEMORY), keep_data=False)
         elif listener_id is not None:
@@ -210,6 +220,11 @@ class Appliance:
             on_alert=on_alert,
             on_breathing=on_breathing,
         )
+
+    def _store_went_down(self, problem: str) -> None:
+        # Seen by the service after the session: health `store down`, the error pattern, and
+        # the check before the next session tries a write again.
+        self.store_problem = problem
 
     def check_store(self) -> str | None:
         """Try a write (at start-up and before each session): None, or why the state folder

@@ -311,6 +311,8 @@ class Service(ButtonHandling, Upkeep):
             self._finish_exit()
             return
         self.state = State.IDLE
+        if self.appliance.store_problem is not None:
+            self._check_store()  # the card may have filled mid-session: health and LED say so
         if result is not None:
             self.controls.leds.show(self._idle_pattern())
         self._prepare_next()
