@@ -158,12 +158,13 @@ def open_sensors(config: Config, clock: Clock, listener: VirtualListener | None)
     sensors.i2c = bus
     for name, opener in (("ppg", open_ppg), ("gsr", open_gsr)):
         if name in wanted:
+            # Lost mid-session (a clip pulled off) or absent at the start (plugged in late),
+            # it is opened again the same way.
+            sensors.reopen[name] = partial(opener, bus, config, clock)
             try:
                 setattr(sensors, name, opener(bus, config, clock))
-                # Lost mid-session (a clip pulled off), it is opened again the same way.
-                sensors.reopen[name] = partial(opener, bus, config, clock)
             except SensorNotFound as exc:
-                sensors.problems[name] = str(exc)
+                sensors.absent(name, str(exc))
     for name, problem in sensors.problems.items():
         log.warning("%s unavailable: %s", name, problem)
     return sensors

@@ -215,3 +215,42 @@ def test_a_session_killed_after_40_s_is_recorded_with_40_s(tmp_path: Path) -> No
         row = after.sessions()[-1]
         assert row.status == "interrupted"
         assert killed[0] - 6.0 <= row.duration_s <= killed[0]
+
+
+def test_a_sensor_plugged_in_after_the_start_joins_the_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from appliance import parts
+
+    appliance = _appliance(tmp_path)
+    address = _address(appliance, "gsr")
+    unplugged: dict[str, object] = {}
+    real_open_bus = parts.open_bus
+
+    def bus_without_the_gsr(*args, **kwargs):
+        bus = real_open_bus(*args, **kwargs)
+        unplugged["device"] = bus.detach(address)  # the clip is not on yet at the start
+        return bus
+
+    monkeypatch.setattr(parts, "open_bus", bus_without_the_gsr)
+
+    def plug_in_late(status, sensors, sink) -> None:
+        if status.elapsed_s > FAULT_AT_S and "in_at" not in unplugged:
+            sensors.i2c.attach(address, unplugged["device"])
+            unplugged["in_at"] = status.elapsed_s
+
+    _, result = _run(appliance, tmp_path, plug_in_late)
+    assert result.status == "completed"
+    (missing,) = _kinds(appliance, result.session_id, "sensor_missing")
+    assert missing["detail"] == "gsr" and missing["t_s"] == 0.0
+    (found,) = _kinds(appliance, result.session_id, "sensor_back")
+    in_at = unplugged["in_at"]
+    # Before: a sensor absent at the start stayed out for the whole session.
+    assert in_at <= found["t_s"] <= in_at + REOPEN_EVERY_S + 0.5
+    assert "absent at the start" in found["detail"]
+    assert result.summary["missing_sensors"] == []
+    windows = appliance.store.physiology(result.session_id)
+    assert all(p["scl_us"] is None for p in windows if p["t_s"] < in_at)
+    clean = [p for p in windows if p["t_s"] > found["t_s"] + WINDOW_S]
+    assert len(clean) > 10 and all(p["scl_us"] is not None for p in clean)
+    appliance.close()
