@@ -12,6 +12,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,11 +68,24 @@ class Appliance:
     # then play without being recorded.
     store_problem: str | None = None
 
-    def open_sensors(self, *, hr: BleHeartRateSource | None = None) -> Sensors:
-        """The session's sensors; `hr`, a running wearable source, is lent (not closed)."""
+    def open_sensors(
+        self,
+        *,
+        hr: BleHeartRateSource | None = None,
+        awaited: tuple[BleHeartRateSource, str] | None = None,
+    ) -> Sensors:
+        """The session's sensors; `hr`, a running wearable source, is lent (not closed).
+        `awaited` (the wearable, the listener's strap) when that strap is not connected yet:
+        the session takes the wearable's beats once it connects to that strap, never
+        another's."""
         sensors = parts.open_sensors(self.config, self.clock, self.listener)
         if hr is not None:
             sensors.hr, sensors.hr_owned = hr, False
+        elif awaited is not None:
+            sensors.hr_owned = False
+            sensors.reopen["ble_hr"] = partial(_strap_when_connected, *awaited)
+            # No address in the problem: it may be recorded for a listener without consent.
+            sensors.absent("ble_hr", "the listener's heart-rate strap is not connected")
         return sensors
 
     def open_wearable(self) -> BleHeartRateSource | None:
@@ -237,6 +251,13 @@ class Appliance:
     def close(self) -> None:
         self.renderer.close()
         self.store.close()
+
+
+def _strap_when_connected(wearable: BleHeartRateSource, address: str) -> BleHeartRateSource:
+    if wearable.connected_address != address:
+        raise OSError("the listener's heart-rate strap is still not connected")
+    wearable.read()  # what arrived before it was ours to take (another strap's) is dropped
+    return wearable
 
 
 def build(

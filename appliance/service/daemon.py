@@ -222,7 +222,10 @@ class Service(ButtonHandling, Upkeep):
         lend = self.wearable is not None and (
             profile is None or profile.wearable in (None, connected)
         )
-        sensors = self.appliance.open_sensors(hr=self.wearable if lend else None)
+        awaited = None
+        if self.wearable is not None and not lend and profile is not None and profile.wearable:
+            awaited = (self.wearable, profile.wearable)  # taken once their strap connects
+        sensors = self.appliance.open_sensors(hr=self.wearable if lend else None, awaited=awaited)
         keep = profile is not None and profile.keeps_data
         session = self.appliance.new_session(
             sensors=sensors,

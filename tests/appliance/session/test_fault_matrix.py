@@ -254,3 +254,49 @@ def test_a_sensor_plugged_in_after_the_start_joins_the_session(
     clean = [p for p in windows if p["t_s"] > found["t_s"] + WINDOW_S]
     assert len(clean) > 10 and all(p["scl_us"] is not None for p in clean)
     appliance.close()
+
+
+def test_the_listeners_strap_connecting_after_the_start_joins_the_session(tmp_path: Path) -> None:
+    from appliance.simulate.feeds import ListenerHrSource
+
+    ours = "C0:FF:EE:00:00:01"
+
+    class Wearable(ListenerHrSource):
+        """The service's running wearable source, here fed by the virtual listener's beats;
+        it connects to the listener's strap only after the session has started."""
+
+        connected_address: str | None = None
+        reads_while_ours = 0
+
+        def read(self):
+            samples = super().read()
+            if self.connected_address == ours:
+                self.reads_while_ours += len(samples)
+            return samples
+
+    appliance = _appliance(tmp_path)
+    wearable = Wearable(appliance.listener, appliance.clock.now, seed=5)
+    sensors = appliance.open_sensors(awaited=(wearable, ours))
+    sink = appliance.make_sink(tmp_path / "s.wav")
+    connected: dict[str, float] = {}
+
+    def connect_late(status) -> None:
+        if status.elapsed_s > FAULT_AT_S and not connected:
+            wearable.connected_address = ours
+            connected["at"] = status.elapsed_s
+
+    session = appliance.new_session(sensors=sensors, sink=sink, on_status=connect_late)
+    try:
+        result = session.run()
+    finally:
+        sink.close()
+        sensors.close()
+    assert result.status == "completed"
+    kinds = {e["kind"]: e for e in appliance.store.events(result.session_id)}
+    assert kinds["sensor_missing"]["detail"] == "ble_hr"
+    found = kinds["sensor_back"]
+    assert connected["at"] <= found["t_s"] <= connected["at"] + REOPEN_EVERY_S + 0.5
+    assert "C0:FF" not in found["detail"]  # no strap address in a device event
+    assert wearable.reads_while_ours > 100  # its beats were read once it was the listener's
+    assert result.summary["missing_sensors"] == []
+    appliance.close()
