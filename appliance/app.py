@@ -39,7 +39,7 @@ from appliance.session.status import SessionStatus
 from appliance.signals.stream import PhysiologyStream
 from appliance.simulate.listener import VirtualListener
 from appliance.store import writable
-from appliance.store.bandit_state import LearningStore, UnrecordedLearning
+from appliance.store.bandit_state import GuardedLearning, LearningStore, UnrecordedLearning
 from appliance.store.db import MEMORY, Store
 from drivers.audio import AudioSink
 
@@ -68,11 +68,19 @@ class Appliance:
     # then play without being recorded.
     store_problem: str | None = None
 
-    def open_sensors(self, *, hr: BleHeartRateSource | None = None) -> Sensors:
-        """The session's sensors; `hr`, a running wearable source, is lent (not closed)."""
+    def open_sensors(
+        self,
+        *,
+        hr: BleHeartRateSource | None = None,
+        awaited: tuple[BleHeartRateSource, str] | None = None,
+    ) -> Sensors:
+        """The session's sensors; `hr`, a running wearable source, is lent (not closed);
+        `awaited` (the wearable, the listener's strap): lent once connected to that strap."""
         sensors = parts.open_sensors(self.config, self.clock, self.listener)
         if hr is not None:
             sensors.hr, sensors.hr_owned = hr, False
+        elif awaited is not None:
+            parts.await_strap(sensors, *awaited)
         return sensors
 
     def open_wearable(self) -> BleHeartRateSource | None:
@@ -87,8 +95,11 @@ class Appliance:
         goal: str | None = None,
         seed: int | None = None,
         policy: str = "adaptive",
+        guard: writable.WriteGuard | None = None,
     ) -> AdaptiveSequencer:
-        """The rule-plus-bandit sequencer; it learns only for a known, consenting listener."""
+        """The rule-plus-bandit sequencer; it learns only for a known, consenting listener.
+        With `guard`, a card that stops taking writes mid-session stops its learning's writes,
+        not the session."""
         library = None
         if listener_id is not None:
             library = LibraryTracks(
@@ -97,7 +108,13 @@ class Appliance:
         return make_sequencer(
             self.config,
             profile=profile.for_sequencer() if profile is not None else None,
-            learning=(UnrecordedLearning if self.store_problem else LearningStore)(self.store),
+            learning=(
+                UnrecordedLearning(self.store)
+                if self.store_problem
+                else LearningStore(self.store)
+                if guard is None
+                else GuardedLearning(self.store, guard)
+            ),
             listener_id=listener_id,
             goal=goal,
             library=library,
@@ -162,8 +179,9 @@ class Appliance:
         if compared and listener_id is not None and not self.store_problem:
             # The listener's opt-in comparison: this session's policy is drawn at random.
             policy, randomised = draw_policy(self.store, listener_id, secrets.SystemRandom()), True
+        guard = writable.WriteGuard(Path(cfg.device.state_dir), on_down=self._store_went_down)
         sequencer = self.make_sequencer(
-            profile, listener_id, goal=goal, seed=seed, policy=SEQUENCER_POLICY[policy]
+            profile, listener_id, goal=goal, seed=seed, policy=SEQUENCER_POLICY[policy], guard=guard
         )
         plan = SessionPlan(
             listener_id,
@@ -203,7 +221,7 @@ class Appliance:
             if on_decision is not None:
                 on_decision(decision, t)
 
-        records = SessionRecords(self.store, keep_data=keep_data)
+        records = SessionRecords(self.store, keep_data=keep_data, guard=guard)
         if self.store_problem:  # played, not recorded: the records go to memory and vanish
             records = SessionRecords(Store(MEMORY), keep_data=False)
         elif listener_id is not None:
@@ -225,6 +243,9 @@ class Appliance:
             on_alert=on_alert,
             on_breathing=on_breathing,
         )
+
+    def _store_went_down(self, problem: str) -> None:
+        self.store_problem = problem  # the service's check after the session shows it
 
     def check_store(self) -> str | None:
         """Try a write (at start-up and before each session): None, or why the state folder

@@ -158,15 +158,32 @@ def open_sensors(config: Config, clock: Clock, listener: VirtualListener | None)
     sensors.i2c = bus
     for name, opener in (("ppg", open_ppg), ("gsr", open_gsr)):
         if name in wanted:
+            # Lost mid-session (a clip pulled off) or absent at the start (plugged in late),
+            # it is opened again the same way.
+            sensors.reopen[name] = partial(opener, bus, config, clock)
             try:
                 setattr(sensors, name, opener(bus, config, clock))
-                # Lost mid-session (a clip pulled off), it is opened again the same way.
-                sensors.reopen[name] = partial(opener, bus, config, clock)
             except SensorNotFound as exc:
-                sensors.problems[name] = str(exc)
+                sensors.absent(name, str(exc))
     for name, problem in sensors.problems.items():
         log.warning("%s unavailable: %s", name, problem)
     return sensors
+
+
+def await_strap(sensors: Sensors, wearable: BleHeartRateSource, address: str) -> None:
+    """The session takes the running `wearable`'s beats once it is connected to `address`
+    (the listener's strap), looked for like any absent sensor; never another strap's."""
+    sensors.hr_owned = False
+    sensors.reopen["ble_hr"] = partial(_strap_when_connected, wearable, address)
+    # No address in the problem: it may be recorded for a listener without consent.
+    sensors.absent("ble_hr", "the listener's heart-rate strap is not connected")
+
+
+def _strap_when_connected(wearable: BleHeartRateSource, address: str) -> BleHeartRateSource:
+    if wearable.connected_address != address:
+        raise OSError("the listener's heart-rate strap is still not connected")
+    wearable.read()  # what arrived before it was ours to take (another strap's) is dropped
+    return wearable
 
 
 def open_wearable(config: Config, clock: Clock) -> BleHeartRateSource | None:

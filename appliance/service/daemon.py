@@ -222,7 +222,10 @@ class Service(ButtonHandling, Upkeep):
         lend = self.wearable is not None and (
             profile is None or profile.wearable in (None, connected)
         )
-        sensors = self.appliance.open_sensors(hr=self.wearable if lend else None)
+        awaited = None
+        if self.wearable is not None and not lend and profile is not None and profile.wearable:
+            awaited = (self.wearable, profile.wearable)  # taken once their strap connects
+        sensors = self.appliance.open_sensors(hr=self.wearable if lend else None, awaited=awaited)
         keep = profile is not None and profile.keeps_data
         session = self.appliance.new_session(
             sensors=sensors,
@@ -311,6 +314,8 @@ class Service(ButtonHandling, Upkeep):
             self._finish_exit()
             return
         self.state = State.IDLE
+        if self.appliance.store_problem is not None:
+            self._check_store()  # the card may have filled mid-session: health and LED say so
         if result is not None:
             self.controls.leds.show(self._idle_pattern())
         self._prepare_next()

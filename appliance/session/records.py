@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from appliance.store.db import Store
+from appliance.store.writable import WriteGuard
 
 DEVICE_EVENTS = frozenset(
     {
@@ -29,10 +30,17 @@ DEVICE_EVENTS = frozenset(
 )
 
 
+NOT_RECORDED = -1  # the id of a session whose very first write was refused
+
+
 class SessionRecords:
-    def __init__(self, store: Store, *, keep_data: bool) -> None:
+    def __init__(self, store: Store, *, keep_data: bool, guard: WriteGuard | None = None) -> None:
         self.store = store
         self.keep_data = keep_data
+        self.guard = guard  # a full or read-only card mid-session: the writes stop, not the music
+
+    def _write(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs) if self.guard is None else self.guard.write(fn, *args, **kwargs)
 
     def start_session(
         self,
@@ -45,7 +53,8 @@ class SessionRecords:
         randomised: bool = False,
         **_: Any,
     ) -> int:
-        return self.store.start_session(
+        sid = self._write(
+            self.store.start_session,
             listener_id if self.keep_data else None,
             goal,
             planned_s,
@@ -54,26 +63,27 @@ class SessionRecords:
             policy=policy,
             randomised=randomised,
         )
+        return NOT_RECORDED if sid is None else sid
 
     def add_decision(self, session_id: int, t_s: float, decision: Any) -> None:
         if self.keep_data:
-            self.store.add_decision(session_id, t_s, decision)
+            self._write(self.store.add_decision, session_id, t_s, decision)
 
     def add_physiology(self, session_id: int, t_s: float, features: Any, estimate: Any) -> None:
         if self.keep_data:
-            self.store.add_physiology(session_id, t_s, features, estimate)
+            self._write(self.store.add_physiology, session_id, t_s, features, estimate)
 
     def add_event(self, session_id: int, t_s: float, kind: str, detail: str = "") -> None:
         if self.keep_data or kind in DEVICE_EVENTS:
-            self.store.add_event(session_id, t_s, kind, detail)
+            self._write(self.store.add_event, session_id, t_s, kind, detail)
 
     def note_progress(self, session_id: int, t_s: float) -> None:
-        self.store.note_progress(session_id, t_s)  # the duration: part of the outcome
+        self._write(self.store.note_progress, session_id, t_s)  # the duration: part of the outcome
 
     def end_session(
         self, session_id: int, status: str, duration_s: float, summary: dict[str, Any]
     ) -> None:
-        self.store.end_session(session_id, status, duration_s, summary)
+        self._write(self.store.end_session, session_id, status, duration_s, summary)
 
     def __getattr__(self, name: str) -> Any:
         # Reads and anything else the session may use go to the store itself.

@@ -1,14 +1,16 @@
 """The session's sensors: each optional, each reporting its health.
 
-A sensor absent at start is named and left out. A sensor whose reads fail is retried; only when
-the failures persist is it lost (named, closed), and a lost one is opened again now and then, so
-a clip put back on rejoins the session (sensor_retry.py holds the bounds and why). The session
-goes on with what is left meanwhile (rules only when nothing is).
+A sensor absent at start is named, and looked for again now and then. A sensor whose reads fail
+is retried; only when the failures persist is it lost (named, closed), and a lost one is opened
+again now and then, so a clip put back (or plugged in late) joins the session (sensor_retry.py
+holds the bounds and why). The session goes on with what is left meanwhile (rules only when
+nothing is).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -44,6 +46,11 @@ class Sensors:
     lost: set[str] = field(default_factory=set)  # lost during the session (not absent at start)
     _retry: dict[str, Retry] = field(default_factory=dict)
 
+    def absent(self, name: str, problem: str) -> None:
+        """`name` is not there at the start: named, and looked for again from the first poll."""
+        self.problems[name] = problem
+        self._retry[name] = Retry(next_reopen=-math.inf)
+
     def missing(self) -> list[str]:
         return sorted(self.problems)
 
@@ -57,7 +64,7 @@ class Sensors:
             source = getattr(self, attr)
             retry = self._retry.setdefault(name, Retry())
             if source is None:
-                if name in self.lost and name in self.reopen and retry.reopen_due(now):
+                if name in self.problems and name in self.reopen and retry.reopen_due(now):
                     back = self._reopen(name)
                     if back is not None:
                         retry.reopened()
@@ -81,6 +88,8 @@ class Sensors:
             return None
         setattr(self, ATTRIBUTES[name], source)
         was = self.problems.pop(name, "")
+        if name not in self.lost:
+            return f"{name} found (absent at the start: {was})"
         self.lost.discard(name)
         return f"{name} back (it was lost: {was})" if was else f"{name} back"
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from appliance.store.db import Store
 from appliance.store.rows import to_json, to_utc_iso
+from appliance.store.writable import WriteGuard
 
 
 class LearningStore:
@@ -80,3 +81,22 @@ class UnrecordedLearning(LearningStore):
         self, listener_id: str, music: str, *, session_id: int | None = None, reason: str = ""
     ) -> None:
         pass
+
+
+class GuardedLearning(LearningStore):
+    """Learning written through a session's guard: when the card fills mid-session the write
+    is skipped and the sequencer keeps what it learnt for the rest of the session."""
+
+    def __init__(self, store: Store, guard: WriteGuard) -> None:
+        super().__init__(store)
+        self.guard = guard
+
+    def save_state(self, listener_id: str, model: str, state: dict[str, Any]) -> None:
+        self.guard.write(super().save_state, listener_id, model, state)
+
+    def quarantine(
+        self, listener_id: str, music: str, *, session_id: int | None = None, reason: str = ""
+    ) -> None:
+        self.guard.write(
+            super().quarantine, listener_id, music, session_id=session_id, reason=reason
+        )

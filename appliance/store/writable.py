@@ -9,11 +9,16 @@ once, naming the folder and what to do.
 from __future__ import annotations
 
 import errno
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from appliance.store.db import MEMORY, Store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 UNWRITABLE_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EDQUOT})
 # SQLite's primary result codes for the same causes: PERM, READONLY, IOERR, FULL, CANTOPEN.
@@ -67,3 +72,34 @@ def _read_only(path: Path, connect: Callable[..., sqlite3.Connection]) -> Store:
         return Store(path, read_only=True, connect=connect)
     except (OSError, sqlite3.Error):
         return Store(MEMORY)  # nothing readable either: nothing of it can be lost
+
+
+class WriteGuard:
+    """A session's writes, kept from stopping the music when the state folder stops taking
+    them mid-session (the card fills up or is remounted read-only under a playing session).
+
+    A care home expects the music at a bedside to go on: the first write refused for such a
+    cause is logged once with the problem, reported through `on_down`, and every later write
+    of the session is skipped. The session's row then stays `running` and the next start
+    records it `interrupted` with the progress it last noted. Any other error is a bug and is
+    raised.
+    """
+
+    def __init__(self, folder: Path, on_down: Callable[[str], None]) -> None:
+        self.folder = folder
+        self.on_down = on_down
+        self.problem: str | None = None
+
+    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """`fn(*args, **kwargs)`, or None once the folder has stopped taking writes."""
+        if self.problem is not None:
+            return None
+        try:
+            return fn(*args, **kwargs)
+        except (OSError, sqlite3.Error) as exc:
+            if not unwritable(exc):
+                raise
+            self.problem = problem(self.folder, exc)
+            log.error("%s; this session goes on, NOT RECORDED from here", self.problem)
+            self.on_down(self.problem)
+            return None

@@ -238,3 +238,44 @@ def test_a_dead_stream_is_reopened_and_playing_goes_on(tmp_path):
     first, last = sounding[: SR // 2], sounding[-SR // 2 :]
     assert dominant_hz(first, SR) == pytest.approx(440, abs=2)
     assert dominant_hz(last, SR) == pytest.approx(880, abs=2)
+
+
+LOST_AND_BACK = """
+    import json, os, sys, threading, time
+    import numpy as np
+    from drivers.audio import PyAudioSink
+
+    def tone(hz):
+        wave = 0.25 * np.sin(2 * np.pi * hz * np.arange(44100) / 44100)
+        return np.repeat(wave[:, None], 2, axis=1).astype(np.float32)
+
+    card = sys.argv[1]  # the folder the PCM's file lives in: gone is a device that is unplugged
+    sink = PyAudioSink(buffer_s=0.25)
+    sink.write(tone(440.0))
+    os.rename(card, card + ".gone")  # unplugged: every open of the PCM fails from now on
+    sink._stream.stop_stream()  # and the running stream dies with it
+    back = threading.Timer(1.0, os.rename, (card + ".gone", card))  # plugged back in 1 s later
+    back.start()
+    began = time.monotonic()
+    sink.write(tone(880.0))  # waits through the failed re-opens, then plays on
+    waited = time.monotonic() - began
+    sink.close()
+    back.join()
+    print(json.dumps({"reopens": sink.reopens, "waited": waited}))
+"""
+
+
+def test_an_output_lost_for_a_second_and_back_plays_on(tmp_path):
+    # The fault matrix's "audio lost and back": the device cannot be opened for 1 s (a USB DAC
+    # re-enumerating), well inside the re-open back-off (0.2 + 0.4 + 0.8 + 1.6 + 3.2 s), so
+    # the write that found it gone waits and the music goes on, on the same real PortAudio.
+    card = tmp_path / "card"
+    card.mkdir()
+    raw = card / "all.raw"
+    conf = alsa_config(tmp_path, f"{raw}", "raw")
+    report = run_child(tmp_path, LOST_AND_BACK, conf, str(card))
+    assert report["reopens"] >= 1  # ALSA's file PCM may open while gone and die again: re-opened
+    assert report["waited"] >= 1.0  # it did meet the device gone, and waited for it
+    data = np.frombuffer(raw.read_bytes(), "<i2").reshape(-1, 2)[:, 0] / 32768.0
+    sounding = data[np.abs(data) > 1e-3]
+    assert dominant_hz(sounding[-SR // 2 :], SR) == pytest.approx(880, abs=2)

@@ -215,3 +215,88 @@ def test_a_session_killed_after_40_s_is_recorded_with_40_s(tmp_path: Path) -> No
         row = after.sessions()[-1]
         assert row.status == "interrupted"
         assert killed[0] - 6.0 <= row.duration_s <= killed[0]
+
+
+def test_a_sensor_plugged_in_after_the_start_joins_the_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from appliance import parts
+
+    appliance = _appliance(tmp_path)
+    address = _address(appliance, "gsr")
+    unplugged: dict[str, object] = {}
+    real_open_bus = parts.open_bus
+
+    def bus_without_the_gsr(*args, **kwargs):
+        bus = real_open_bus(*args, **kwargs)
+        unplugged["device"] = bus.detach(address)  # the clip is not on yet at the start
+        return bus
+
+    monkeypatch.setattr(parts, "open_bus", bus_without_the_gsr)
+
+    def plug_in_late(status, sensors, sink) -> None:
+        if status.elapsed_s > FAULT_AT_S and "in_at" not in unplugged:
+            sensors.i2c.attach(address, unplugged["device"])
+            unplugged["in_at"] = status.elapsed_s
+
+    _, result = _run(appliance, tmp_path, plug_in_late)
+    assert result.status == "completed"
+    (missing,) = _kinds(appliance, result.session_id, "sensor_missing")
+    assert missing["detail"] == "gsr" and missing["t_s"] == 0.0
+    (found,) = _kinds(appliance, result.session_id, "sensor_back")
+    in_at = unplugged["in_at"]
+    # Before: a sensor absent at the start stayed out for the whole session.
+    assert in_at <= found["t_s"] <= in_at + REOPEN_EVERY_S + 0.5
+    assert "absent at the start" in found["detail"]
+    assert result.summary["missing_sensors"] == []
+    windows = appliance.store.physiology(result.session_id)
+    assert all(p["scl_us"] is None for p in windows if p["t_s"] < in_at)
+    clean = [p for p in windows if p["t_s"] > found["t_s"] + WINDOW_S]
+    assert len(clean) > 10 and all(p["scl_us"] is not None for p in clean)
+    appliance.close()
+
+
+def test_the_listeners_strap_connecting_after_the_start_joins_the_session(tmp_path: Path) -> None:
+    from appliance.simulate.feeds import ListenerHrSource
+
+    ours = "C0:FF:EE:00:00:01"
+
+    class Wearable(ListenerHrSource):
+        """The service's running wearable source, here fed by the virtual listener's beats;
+        it connects to the listener's strap only after the session has started."""
+
+        connected_address: str | None = None
+        reads_while_ours = 0
+
+        def read(self):
+            samples = super().read()
+            if self.connected_address == ours:
+                self.reads_while_ours += len(samples)
+            return samples
+
+    appliance = _appliance(tmp_path)
+    wearable = Wearable(appliance.listener, appliance.clock.now, seed=5)
+    sensors = appliance.open_sensors(awaited=(wearable, ours))
+    sink = appliance.make_sink(tmp_path / "s.wav")
+    connected: dict[str, float] = {}
+
+    def connect_late(status) -> None:
+        if status.elapsed_s > FAULT_AT_S and not connected:
+            wearable.connected_address = ours
+            connected["at"] = status.elapsed_s
+
+    session = appliance.new_session(sensors=sensors, sink=sink, on_status=connect_late)
+    try:
+        result = session.run()
+    finally:
+        sink.close()
+        sensors.close()
+    assert result.status == "completed"
+    kinds = {e["kind"]: e for e in appliance.store.events(result.session_id)}
+    assert kinds["sensor_missing"]["detail"] == "ble_hr"
+    found = kinds["sensor_back"]
+    assert connected["at"] <= found["t_s"] <= connected["at"] + REOPEN_EVERY_S + 0.5
+    assert "C0:FF" not in found["detail"]  # no strap address in a device event
+    assert wearable.reads_while_ours > 100  # its beats were read once it was the listener's
+    assert result.summary["missing_sensors"] == []
+    appliance.close()
