@@ -271,10 +271,13 @@ def main() -> None:
         f"{t['before its first row']} before the session's first row, "
         f"{t['finished first']} after it ended; {r['sessions']} sessions in the store"
     )
+    problems = r["problems"]
+    damaged = sum("integrity_check" in p for p in problems)
+    left = sum(" left " in p for p in problems)
     print(
-        f"  integrity_check ok and no temporary file after every kill; killed sessions "
-        f"recorded interrupted, at most {r['worst_gap_s']:.1f} s short of what they played; "
-        f"problems: {len(r['problems'])}"
+        f"  integrity_check not ok after {damaged} of {KILLS} kills; temporary files left after "
+        f"{left}; killed sessions recorded interrupted, at most {r['worst_gap_s']:.1f} s short "
+        f"of what they played; problems in all: {len(problems)}"
     )
     for line in r["problems"][:10]:
         print("  PROBLEM", line)
