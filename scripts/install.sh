@@ -22,7 +22,8 @@
 #   ATTUNE_DB_TOOL    <release>/venv/bin/attune (runs `attune db backup|restore|migrate`)
 #   ATTUNE_UPGRADE_WAIT_S  how long an upgrade waits for a session to end (default 7200)
 #   ATTUNE_POLL_S     how often it looks (default 10)
-# DRY_RUN=1 prints what would change and changes nothing.
+# DRY_RUN=1 prints what would change and changes nothing. OVERLAY=1 (with DATA=/data) also
+# turns Raspberry Pi OS's read-only overlay root on: scripts/overlay.sh.
 set -euo pipefail
 
 SOURCE="$(cd "$(dirname "$0")/.." && pwd)"
@@ -270,6 +271,7 @@ install_files() {
   # This script travels with its release: `attune upgrade --rollback` runs it from there.
   install_file "$SOURCE/scripts/install.sh" "$RELEASE/share/install.sh" 0755
   install_file "$SOURCE/scripts/release.sh" "$RELEASE/share/release.sh" 0644
+  install_file "$SOURCE/scripts/overlay.sh" "$RELEASE/share/overlay.sh" 0644
   for f in "$SOURCE"/config/examples/*.yaml; do
     install_file "$f" "$RELEASE/share/examples/$(basename "$f")" 0644
   done
@@ -325,6 +327,7 @@ main() {
   install_files
   install_unit
   switch_release
+  [ "${OVERLAY:-0}" != 1 ] || setup_overlay
   if [ "$changed" = 0 ]; then
     say "already up to date; nothing changed"
     return 0
@@ -339,5 +342,7 @@ main() {
 
 # shellcheck source=scripts/release.sh
 . "$(dirname "$0")/release.sh"
+# shellcheck source=scripts/overlay.sh
+. "$(dirname "$0")/overlay.sh"
 
 main "$@"
