@@ -7,10 +7,11 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from appliance.app import build
-from appliance.clock import MonotonicClock
+from appliance.clock import MonotonicClock, WallSteps
 from appliance.config import Config
 from appliance.fsutil import MOUNTINFO, volatile_storage
 from appliance.listeners import load_listeners
@@ -63,10 +64,14 @@ def make_service(
     listener=None,
     load_config: Callable[[], Config] | None = None,
     connect_db: Callable[..., sqlite3.Connection] = sqlite3.connect,
+    now_local: Callable[[], datetime] = datetime.now,
+    wall_steps: WallSteps | None = None,
 ) -> Service:
     """The service wired from the config. Tests on a simulated clock pass
     `rendering=Rendering.INLINE`, so what a session renders is waited for and reproducible;
-    `connect_db` opens the database (tests: a genuinely read-only connection)."""
+    `connect_db` opens the database (tests: a genuinely read-only connection); `now_local`
+    reads the wall clock for the schedules and `wall_steps` notices it being stepped (tests:
+    a clock that jumps)."""
     clock = clock or MonotonicClock()
     ui_clock = ui_clock or clock
     hw = config.hardware
@@ -130,6 +135,8 @@ def make_service(
         second_button=second,
         clock=ui_clock,
         load_config=load_config,
+        now_local=now_local,
+        wall_steps=wall_steps,
     )
 
 
