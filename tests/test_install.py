@@ -257,9 +257,8 @@ def test_unit_has_no_unknown_or_invalid_settings() -> None:
         ["systemd-analyze", "verify", "--man=no", str(UNIT)], capture_output=True, text=True
     )
     # The only complaint allowed here: the program exists on the Pi, not on this machine.
-    complaints = [
-        line for line in done.stderr.splitlines() if "/opt/attune/current/venv/bin/attune" not in line
-    ]
+    program = "/opt/attune/current/venv/bin/attune"
+    complaints = [line for line in done.stderr.splitlines() if program not in line]
     assert complaints == []
 
 
