@@ -74,8 +74,16 @@ switch_release() {
   changed=1
   if [ -z "$old" ]; then
     say "making $RELEASE the current release"
+    # A service running from the layout before releases must not lose its files under it.
+    if [ -e "$ROOT$PREFIX/venv" ] && stop_for_switch; then
+      was_active=1
+    fi
     relink "$CURRENT" "$target"
     remove_old_layout
+    if [ "$was_active" = 1 ]; then
+      run_cmd "$SYSTEMCTL" start attune.service
+      restarted=1
+    fi
     return 0
   fi
   say "upgrading from ${old#releases/} to $VERSION"

@@ -182,3 +182,23 @@ def test_rollback_without_a_previous_release_says_so(
     )
     assert done.returncode == 1
     assert "no previous release" in done.stderr
+
+
+def test_install_over_the_layout_before_releases_stops_the_service_around_the_move(
+    device: dict[str, str], tmp_path: Path
+) -> None:
+    root = Path(device["ROOT"])
+    legacy = root / "opt/attune/venv/bin"
+    legacy.mkdir(parents=True)
+    (legacy / "attune").write_text("#!/bin/sh\n")
+    (root / "active").touch()
+    (root / "status").write_text("idle; ppg ok\n")
+
+    out = run(release_source(tmp_path, "0.1.0") / "scripts/install.sh", device)
+
+    assert os.readlink(root / "opt/attune/current") == "releases/0.1.0"
+    assert not (root / "opt/attune/venv").exists()
+    assert "removing /opt/attune/venv" in out
+    verbs = [c.split()[1] for c in calls(device) if c.startswith("systemctl") and "--root" not in c]
+    assert verbs.index("stop") < verbs.index("start")
+    assert (root / "active").exists()
