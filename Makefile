@@ -20,7 +20,8 @@ lint: bootstrap
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 
-# On the Pi: sudo make install / sudo make uninstall [PURGE=1] (see docs/install.md).
+# On the Pi: sudo make install [OVERLAY=1 DATA=/data] / sudo make uninstall [PURGE=1]
+# (see docs/install.md).
 install:
 	scripts/install.sh
 

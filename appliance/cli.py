@@ -30,8 +30,31 @@ def _commands() -> list:
     return [importlib.import_module(f"appliance.commands.{name}") for name in names]
 
 
+def version() -> str:
+    """The installed distribution's version: the release directory's name on a device."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("attune")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked: the metadata read stays off every start-up."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"attune {version()}")
+        parser.exit()
+
+
 def _parser(commands: list) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="attune", description="Adaptive music-therapy appliance.")
+    p.add_argument("--version", action=_Version)
     p.add_argument("--config", type=Path, help="use FILE instead of /etc/attune (development)")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")

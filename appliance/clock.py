@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -62,3 +63,32 @@ def local_time(moment: datetime, tz: tzinfo) -> datetime:
 
 def local_text(moment: datetime, tz: tzinfo, fmt: str = LOCAL_FORMAT) -> str:
     return local_time(moment, tz).strftime(fmt)
+
+
+# NTP slews small errors and steps only larger ones (above 0.128 s); 2 s stays clear of the
+# scheduling jitter between the two reads below.
+WALL_STEP_S = 2.0
+
+
+class WallSteps:
+    """Notices the wall clock being stepped, as on a Pi without a real-time clock at NTP's first
+    sync (it booted at the last saved time, or 1970): the gap between wall time and monotonic
+    time, otherwise constant, changes by the step."""
+
+    def __init__(
+        self,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        threshold_s: float = WALL_STEP_S,
+    ) -> None:
+        self._wall, self._monotonic, self._threshold_s = wall, monotonic, threshold_s
+        self._offset = wall() - monotonic()
+
+    def step(self) -> float:
+        """Seconds the wall clock was stepped since the last step seen (0.0: none)."""
+        offset = self._wall() - self._monotonic()
+        delta = offset - self._offset
+        if abs(delta) < self._threshold_s:
+            return 0.0
+        self._offset = offset
+        return delta

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 STATE_FILE_MODE = 0o600  # state holds listeners' data: owner only
@@ -85,3 +86,79 @@ def ensure_private_file(path: Path) -> Path:
     finally:
         os.close(fd)
     return Path(path)
+
+
+# -- storage that survives a reboot ----------------------------------------------------------
+MOUNTINFO = Path("/proc/self/mountinfo")
+RAM_FSTYPES = frozenset({"tmpfs", "ramfs"})
+
+
+@dataclass(frozen=True)
+class Mount:
+    point: str
+    fstype: str
+    source: str
+    options: str  # the filesystem's own (super) options: an overlay's upperdir is here
+
+
+def _unescape(field: str) -> str:
+    """mountinfo writes space, tab, newline and backslash in paths as octal escapes."""
+    for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        field = field.replace(code, char)
+    return field
+
+
+def read_mounts(mountinfo: Path = MOUNTINFO) -> list[Mount]:
+    """The mount table as this process sees it (proc(5), /proc/PID/mountinfo)."""
+    mounts = []
+    for line in mountinfo.read_text().splitlines():
+        fields = line.split()
+        if "-" not in fields[6:]:
+            continue
+        sep = fields.index("-", 6)  # optional fields end at a lone "-"
+        if len(fields) < sep + 4:
+            continue
+        point = _unescape(fields[4])
+        mounts.append(Mount(point, fields[sep + 1], fields[sep + 2], fields[sep + 3]))
+    return mounts
+
+
+def _mount_of(path: str, mounts: list[Mount]) -> Mount | None:
+    """The mount `path` lies on: the last-mounted of the longest matching mount points."""
+    best: Mount | None = None
+    for mount in mounts:  # in mount order: a later mount over the same point hides the earlier
+        prefix = mount.point.rstrip("/") + "/"
+        inside = path == mount.point or path.startswith(prefix) or mount.point == "/"
+        if inside and (best is None or len(mount.point) >= len(best.point)):
+            best = mount
+    return best
+
+
+def volatile_storage(path: Path, mountinfo: Path = MOUNTINFO) -> str | None:
+    """Why what is written under `path` would be lost at the next reboot, or None.
+
+    Lost: a RAM filesystem (tmpfs, ramfs), or an overlay whose writable upper layer is one, as
+    on Raspberry Pi OS with the overlay root on (raspi-config's overlayfs: the SD card is the
+    read-only lower layer, every write goes to tmpfs). An overlay with its upper layer on
+    disk (a container's) keeps what is written.
+    """
+    probe = Path(path).absolute()
+    while not probe.exists() and probe != probe.parent:  # the folder may not exist yet
+        probe = probe.parent
+    where = str(probe.resolve())
+    mounts = read_mounts(mountinfo)
+    mount = _mount_of(where, mounts)
+    if mount is None:
+        return None
+    if mount.fstype in RAM_FSTYPES:
+        return f"{path} is on {mount.fstype} (mounted at {mount.point}), which lives in RAM"
+    if mount.fstype == "overlay":
+        options = dict(o.partition("=")[::2] for o in mount.options.split(","))
+        upper = options.get("upperdir", "")
+        below = _mount_of(upper, [m for m in mounts if m is not mount]) if upper else None
+        if mount.source == "overlayroot" or (below is not None and below.fstype in RAM_FSTYPES):
+            return (
+                f"{path} is on the overlay mounted at {mount.point}, whose writes go to RAM "
+                f"({upper or mount.source})"
+            )
+    return None

@@ -4,7 +4,7 @@ Skipped everywhere else. On the Pi, with the service stopped (it holds the pins 
 card) and an operator at the terminal:
 
     sudo systemctl stop attune
-    ATTUNE_HIL=1 /opt/attune/venv/bin/python -m pytest hil/      # or .venv/bin/python in a checkout
+    ATTUNE_HIL=1 /opt/attune/current/venv/bin/python -m pytest hil/  # checkout: .venv/bin/python
 
 ATTUNE_HIL_CONFIG=FILE uses FILE instead of /etc/attune. ATTUNE_HIL_GSR_KOHM lists the resistors
 (kΩ, comma-separated) the GSR test asks for; the default is 100,220,470 (see docs/install.md).

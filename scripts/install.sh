@@ -4,6 +4,14 @@
 # Idempotent: a second run changes nothing. Never overwrites a technician's edits in /etc/attune;
 # a newer shipped file is put beside it as <name>.dist.
 #
+# Releases: each version goes to /opt/attune/releases/<version>, and /opt/attune/current links
+# to the one that runs. Installing a new version is an upgrade: the new release is built beside
+# the running one, then the script waits for the session in progress to end, stops the service,
+# backs the database up (SQLite's online backup, to /var/lib/attune/backups/), switches
+# `current`, migrates the database and starts the service again. /etc/attune and
+# /var/lib/attune are kept. `install.sh --rollback` (`sudo attune upgrade --rollback`) goes back
+# to the previous release and the database backup taken when leaving it.
+#
 # For image builds and tests every path is under $ROOT (or $DESTDIR), and every system command
 # can be replaced through an environment variable (set one to `true` to skip that step):
 #   ATTUNE_APT        apt-get                   ATTUNE_SYSTEMCTL  systemctl
@@ -11,7 +19,11 @@
 #   ATTUNE_GROUPADD   groupadd                  ATTUNE_USERMOD    usermod
 #   ATTUNE_VENV       "python3 -m venv"         ATTUNE_PIP        <venv>/bin/python -m pip
 #   ATTUNE_CHOWN      chown
-# DRY_RUN=1 prints what would change and changes nothing.
+#   ATTUNE_DB_TOOL    <release>/venv/bin/attune (runs `attune db backup|restore|migrate`)
+#   ATTUNE_UPGRADE_WAIT_S  how long an upgrade waits for a session to end (default 7200)
+#   ATTUNE_POLL_S     how often it looks (default 10)
+# DRY_RUN=1 prints what would change and changes nothing. OVERLAY=1 (with DATA=/data) also
+# turns Raspberry Pi OS's read-only overlay root on: scripts/overlay.sh.
 set -euo pipefail
 
 SOURCE="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,9 +34,17 @@ DRY_RUN="${DRY_RUN:-0}"
 SERVICE_USER=attune
 SERVICE_GROUPS=(i2c gpio audio bluetooth)
 PREFIX=/opt/attune
-VENV="$PREFIX/venv"
+# Empty in an installed copy (share/install.sh), which only ever rolls back.
+VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$SOURCE/pyproject.toml" 2>/dev/null || true)"
+RELEASES="$PREFIX/releases"
+RELEASE="$RELEASES/$VERSION"
+CURRENT="$PREFIX/current"    # -> releases/<version>: what the unit and /usr/local/bin run
+PREVIOUS="$PREFIX/previous"  # -> releases/<version>: what --rollback returns to
+VENV="$RELEASE/venv"
 ETC=/etc/attune
 STATE=/var/lib/attune
+DB="$STATE/attune.db"
+BACKUPS="$STATE/backups"
 UNIT=/etc/systemd/system/attune.service
 POLKIT_RULE=/etc/polkit-1/rules.d/50-attune-power-off.rules
 BIN_LINK=/usr/local/bin/attune
@@ -48,8 +68,11 @@ USERMOD="${ATTUNE_USERMOD:-usermod}"
 MAKE_VENV="${ATTUNE_VENV:-python3 -m venv}"
 CHOWN="${ATTUNE_CHOWN:-chown}"
 PIP="${ATTUNE_PIP:-$ROOT$VENV/bin/python -m pip}"
+UPGRADE_WAIT_S="${ATTUNE_UPGRADE_WAIT_S:-7200}"
+POLL_S="${ATTUNE_POLL_S:-10}"
 
-changed=0  # anything installed or replaced by this run
+changed=0    # anything installed or replaced by this run
+restarted=0  # the switch to a new release stopped and started the service itself
 say() { echo "attune install: $*"; }
 
 # Runs a system command, or only prints it in a dry run.
@@ -244,19 +267,23 @@ install_venv() {
 
 install_files() {
   local f
-  install_file "$SOURCE/docs/install.md" "$PREFIX/share/doc/install.md" 0644
+  install_file "$SOURCE/docs/install.md" "$RELEASE/share/doc/install.md" 0644
+  # This script travels with its release: `attune upgrade --rollback` runs it from there.
+  install_file "$SOURCE/scripts/install.sh" "$RELEASE/share/install.sh" 0755
+  install_file "$SOURCE/scripts/release.sh" "$RELEASE/share/release.sh" 0644
+  install_file "$SOURCE/scripts/overlay.sh" "$RELEASE/share/overlay.sh" 0644
   for f in "$SOURCE"/config/examples/*.yaml; do
-    install_file "$f" "$PREFIX/share/examples/$(basename "$f")" 0644
+    install_file "$f" "$RELEASE/share/examples/$(basename "$f")" 0644
   done
   # The trained affect model and its description, when the checkout has them.
   for f in "$SOURCE"/models/*.tflite "$SOURCE"/models/*.json; do
     [ -e "$f" ] || continue
-    install_file "$f" "$PREFIX/share/models/$(basename "$f")" 0644
+    install_file "$f" "$RELEASE/share/models/$(basename "$f")" 0644
   done
-  if [ ! -L "$ROOT$BIN_LINK" ]; then
+  if [ "$(readlink "$ROOT$BIN_LINK" 2>/dev/null || true)" != "$CURRENT/venv/bin/attune" ]; then
     say "linking $BIN_LINK"
     changed=1
-    [ "$DRY_RUN" = 1 ] || { mkdir -p "$ROOT$(dirname "$BIN_LINK")" && ln -sfn "$VENV/bin/attune" "$ROOT$BIN_LINK"; }
+    [ "$DRY_RUN" = 1 ] || { mkdir -p "$ROOT$(dirname "$BIN_LINK")" && ln -sfn "$CURRENT/venv/bin/attune" "$ROOT$BIN_LINK"; }
   fi
   install_config "$SOURCE/config/attune.yaml" "$ETC/attune.yaml"
   install_profiles
@@ -288,6 +315,10 @@ install_unit() {
 
 main() {
   check_privileges
+  if [ "${1:-}" = --rollback ]; then
+    rollback
+    return 0
+  fi
   check_not_overlay_root
   install_apt_packages
   [ -n "$ROOT" ] || enable_i2c
@@ -295,16 +326,23 @@ main() {
   install_venv
   install_files
   install_unit
+  switch_release
+  [ "${OVERLAY:-0}" != 1 ] || setup_overlay
   if [ "$changed" = 0 ]; then
     say "already up to date; nothing changed"
     return 0
   fi
-  if [ -z "$ROOT" ]; then
+  if [ -z "$ROOT" ] && [ "$restarted" = 0 ]; then
     # Picks up new code or a new unit; does nothing when the service is not running.
     run_cmd "$SYSTEMCTL" try-restart attune.service
   fi
   say "done. Check the hardware: attune hw check; start: sudo systemctl start attune;" \
     "follow the log: attune logs -f"
 }
+
+# shellcheck source=scripts/release.sh
+. "$(dirname "$0")/release.sh"
+# shellcheck source=scripts/overlay.sh
+. "$(dirname "$0")/overlay.sh"
 
 main "$@"

@@ -147,8 +147,9 @@ def test_install_lays_out_the_service(fake_root: dict[str, str]) -> None:
     assert profiles.stat().st_mode & 0o777 == 0o700
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in profiles.iterdir())
     assert f"record -R attune:attune {profiles}" in first
-    assert (root / "opt/attune/venv/bin/python").exists()
-    assert os.readlink(root / "usr/local/bin/attune") == "/opt/attune/venv/bin/attune"
+    assert (root / "opt/attune/releases/0.1.0/venv/bin/python").exists()
+    assert os.readlink(root / "opt/attune/current") == "releases/0.1.0"
+    assert os.readlink(root / "usr/local/bin/attune") == "/opt/attune/current/venv/bin/attune"
 
     assert "attune:" in (root / "etc/passwd").read_text()
     for group in ("i2c", "gpio", "audio", "bluetooth"):
@@ -256,9 +257,8 @@ def test_unit_has_no_unknown_or_invalid_settings() -> None:
         ["systemd-analyze", "verify", "--man=no", str(UNIT)], capture_output=True, text=True
     )
     # The only complaint allowed here: the program exists on the Pi, not on this machine.
-    complaints = [
-        line for line in done.stderr.splitlines() if "/opt/attune/venv/bin/attune" not in line
-    ]
+    program = "/opt/attune/current/venv/bin/attune"
+    complaints = [line for line in done.stderr.splitlines() if program not in line]
     assert complaints == []
 
 

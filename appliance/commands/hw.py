@@ -10,7 +10,6 @@ from pathlib import Path
 
 from appliance.clock import MonotonicClock
 from appliance.commands import config_from
-from appliance.hwcheck.checks import run_checks
 from appliance.hwcheck.probes import BLE_SCAN_S, all_passed, format_table
 
 NAME = "hw"
@@ -35,6 +34,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Here, not at the top: every `attune` command (the service too) loads this module.
+    from appliance.hwcheck.checks import run_checks
+
     config = config_from(args)
     if not config.hardware.emulated and _service_running():
         print(SERVICE_BUSY, file=sys.stderr)

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import signal
 
 from appliance.music.features import onset_density, spectral_summary, tempo_estimate
 from appliance.music.levels import gain_to_db
@@ -119,6 +118,9 @@ def analyse(path: Path, name: str | None = None) -> TrackFeatures:
             raise UnreadableAudio(
                 name, f"truncated: {present} of its {declared} bytes of audio are in the file"
             )
+        # Here, not at the top: the service reaches READY without scipy.signal.
+        from scipy import signal
+
         factor = 2 if rate > ANALYSIS_MAX_RATE_HZ else 1
         taps = signal.firwin(DECIMATION_TAPS, 0.9 / factor) if factor > 1 else None
         state = np.zeros(DECIMATION_TAPS - 1) if taps is not None else None
@@ -194,6 +196,8 @@ def read_segment(path: Path, start_s: float, seconds: float, sample_rate: int) -
             raise UnreadableAudio(path.name, f"decoding failed ({_reason(exc, path)})") from exc
     stereo = np.repeat(data, 2, axis=1) if data.shape[1] == 1 else data[:, :2]
     if rate != sample_rate and len(stereo):
+        from scipy import signal
+
         divisor = math.gcd(rate, sample_rate)
         stereo = signal.resample_poly(stereo, sample_rate // divisor, rate // divisor, axis=0)
     out = np.zeros((n_out, 2), dtype=np.float32)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal
 
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0  # integrated loudness (BS.1770-4)
@@ -62,6 +61,9 @@ class LoudnessMeter:
         self._energies: list[float] = []  # per 100 ms: sum over channels of mean square
 
     def add(self, chunk: np.ndarray) -> None:
+        # Here, not at the top: the service reaches READY without scipy.signal.
+        from scipy import signal
+
         chunk = np.asarray(chunk, dtype=np.float64)
         weighted, self._state = signal.lfilter(self._b, self._a, chunk, axis=0, zi=self._state)
         pending = np.concatenate([self._carry, weighted])

@@ -22,8 +22,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import linalg
-from scipy.stats import nct
 
 MIN_PREDICTED_SIGNAL = 1e-6  # |ν| below this: the earlier evidence predicts no contrast at all
 
@@ -46,6 +44,10 @@ def change_p_value(
     session's segments (`features` n × p, `rewards` n) under the earlier posterior N(mean,
     covariance) with reward noise variance `noise_var`. None when there is nothing to test:
     too few segments, or no contrast predicted."""
+    # Here, not at the top: scipy.stats alone costs the service's start-up a quarter second.
+    from scipy import linalg
+    from scipy.stats import nct
+
     n = len(rewards)
     if n < 3:  # d − 1 ≥ 1 degree of freedom for the spread across the prediction
         return None

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from appliance.app import Appliance
-from appliance.clock import Clock
+from appliance.clock import Clock, WallSteps
 from appliance.config import Config
 from appliance.listeners import ListenerProfile, choose_listener
 from appliance.service.buttons import ButtonHandling
@@ -61,6 +61,7 @@ class Service(ButtonHandling, Upkeep):
         second_button: str = "none",
         clock: Clock | None = None,
         load_config: Callable[[], Config] | None = None,
+        wall_steps: WallSteps | None = None,
     ) -> None:
         self.appliance = appliance
         self.clock = clock or appliance.clock  # the loop's; the session runs on the appliance's
@@ -89,6 +90,9 @@ class Service(ButtonHandling, Upkeep):
         self._status_text = ""
         self._status_at = self._pet_at = self._audio_try_at = -1e9
         self._purged_at = self.clock.now()
+        # The sessions recorded before this start keep their wall times when the clock steps.
+        self._wall_steps = wall_steps or WallSteps()
+        self._sessions_before_start = appliance.store.last_session_id()
         actions = ButtonActions(
             self.press,
             self.double_press,
@@ -156,6 +160,7 @@ class Service(ButtonHandling, Upkeep):
                 self._become_ready()
         self._refresh_health()
         self._show_sensor_state()
+        self._follow_wall_step()
         if self.state is State.IDLE and now - self._purged_at >= PURGE_EVERY_S:
             if self._check_store():
                 self._purge()

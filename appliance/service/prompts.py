@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from appliance.music.levels import db_to_gain
 
@@ -72,6 +71,9 @@ def espeak_render(text: str, voice: str, words_per_min: int) -> tuple[np.ndarray
 def to_output(mono: np.ndarray, rate: int, sample_rate: int, level_dbfs: float) -> np.ndarray:
     """Resampled to `sample_rate`, peak at `level_dbfs`, stereo float32, with a short lead-in."""
     if rate != sample_rate:
+        # Here, not at the top: the service reaches READY without scipy.signal.
+        from scipy.signal import resample_poly
+
         g = math.gcd(rate, sample_rate)
         mono = resample_poly(mono, sample_rate // g, rate // g).astype(np.float32)
     peak = float(np.max(np.abs(mono))) if len(mono) else 0.0

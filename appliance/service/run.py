@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import signal
 import sqlite3
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 
 from appliance.app import build
-from appliance.clock import MonotonicClock, zone
+from appliance.clock import MonotonicClock, WallSteps, zone
 from appliance.config import Config
+from appliance.fsutil import MOUNTINFO, volatile_storage
 from appliance.listeners import load_listeners
 from appliance.parts import open_pin_factory
 from appliance.service.controls import ButtonActions, Controls
@@ -24,6 +27,29 @@ from appliance.service.shutdown import power_off as logind_power_off
 from appliance.session.seams import Rendering
 
 log = logging.getLogger(__name__)
+
+# Exit status when the state folder would not survive a reboot: the unit's
+# RestartPreventExitStatus= keeps systemd from restarting into the same refusal.
+EXIT_VOLATILE_STATE = 78  # EX_CONFIG
+
+
+def state_survives_reboot(config: Config, mountinfo: Path = MOUNTINFO) -> bool:
+    """False (after one clear message) when the state folder sits on storage that a reboot
+    wipes (an overlay root's tmpfs, a RAM disk): sessions would be recorded and then lost.
+    With emulated hardware (development, tests, the demo) a warning only."""
+    state = Path(config.device.state_dir)
+    reason = volatile_storage(state, mountinfo)
+    if reason is None:
+        return True
+    advice = (
+        f"{reason}: every session recorded would be lost at reboot. Put {state} on a "
+        "persistent partition or bind mount (docs/install.md, 'Read-only (overlay) root')"
+    )
+    if config.hardware.emulated:
+        log.warning("%s; emulated hardware: starting all the same", advice)
+        return True
+    print(f"attune run: refusing to start: {advice}", file=sys.stderr)
+    return False
 
 
 def make_service(
@@ -39,10 +65,14 @@ def make_service(
     listener=None,
     load_config: Callable[[], Config] | None = None,
     connect_db: Callable[..., sqlite3.Connection] = sqlite3.connect,
+    now_local: Callable[[], datetime] | None = None,
+    wall_steps: WallSteps | None = None,
 ) -> Service:
     """The service wired from the config. Tests on a simulated clock pass
     `rendering=Rendering.INLINE`, so what a session renders is waited for and reproducible;
-    `connect_db` opens the database (tests: a genuinely read-only connection)."""
+    `connect_db` opens the database (tests: a genuinely read-only connection); `now_local`
+    reads the wall clock for the schedules (default: now in device.timezone) and `wall_steps`
+    notices it being stepped (tests: a clock that jumps)."""
     clock = clock or MonotonicClock()
     ui_clock = ui_clock or clock
     hw = config.hardware
@@ -106,7 +136,9 @@ def make_service(
         second_button=second,
         clock=ui_clock,
         load_config=load_config,
-        now_local=partial(datetime.now, zone(config.device.timezone)),  # schedules: people's time
+        # The schedules are in people's time: the device's time zone.
+        now_local=now_local or partial(datetime.now, zone(config.device.timezone)),
+        wall_steps=wall_steps,
     )
 
 
@@ -118,6 +150,8 @@ def run_service(
 ) -> int:
     """The service until SIGTERM (or the held button). SIGHUP reads the configuration again
     through `load_config`, between sessions: never a kill without the fade."""
+    if not state_survives_reboot(config):
+        return EXIT_VOLATILE_STATE
     notifier = Notifier()
     notifier.status("starting")
     stop = {"asked": False}

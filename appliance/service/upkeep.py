@@ -4,6 +4,7 @@ consent, and the SIGHUP reload. Part of the `Service` state machine (daemon.py).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 from appliance.listeners.erasure import honour_withdrawn_consent
@@ -36,6 +37,27 @@ class Upkeep:
         deleted = self.appliance.store.purge_older_than(days)
         if deleted:
             log.info("retention: deleted %d session(s) older than %d days", deleted, days)
+
+    def _follow_wall_step(self) -> None:
+        """The wall clock was stepped (NTP's first sync on a Pi without a real-time clock):
+        the sessions recorded since the start were stamped by the wrong clock, so they move by
+        the step (else retention would age them wrongly); the schedules are read at each press
+        from the clock as it is now, and the opening prepared for the next session is chosen
+        again, as the schedule may now name another listener."""
+        step = self._wall_steps.step()
+        if not step:
+            return
+        log.info("the wall clock was stepped by %+.0f s", step)
+        if self.health.get("store").level is not Level.DOWN:
+            try:
+                moved = self.appliance.store.shift_wall_times(self._sessions_before_start, step)
+            except (sqlite3.Error, OSError) as exc:  # unwritable now: found by the next check
+                log.warning("could not move the wall times of this start's sessions: %s", exc)
+            else:
+                if moved:
+                    log.info("moved %d session(s) recorded since the start with it", moved)
+        if self.state is State.IDLE:
+            self._prepare_next()
 
     def _erase_withdrawn(self) -> None:
         """A profile that now says no consent: what was kept under its id before is erased."""

@@ -13,7 +13,6 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import ndimage, signal
 
 from appliance.signals.ppg import zero_phase
 
@@ -52,6 +51,8 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float = LOWPASS_CUTOFF_HZ) -> n
 
 @lru_cache(maxsize=8)
 def _lowpass_sos(fs: float, cutoff_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    from scipy import signal  # here, not at the top: the service reaches READY without it
+
     cutoff_hz = min(cutoff_hz, 0.45 * fs)
     sos = signal.butter(LOWPASS_ORDER, cutoff_hz, btype="lowpass", fs=fs, output="sos")
     return sos, signal.sosfilt_zi(sos)
@@ -64,6 +65,8 @@ def tonic_phasic(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
         return smooth.copy(), smooth.copy()
     # A grey opening (running minimum, then running maximum) is the lower envelope: it keeps
     # monotonic trends exactly and removes every bump narrower than its window.
+    from scipy import ndimage
+
     width = max(1, round(TONIC_WINDOW_S * fs)) | 1  # odd: centred
     tonic = ndimage.grey_opening(smooth, size=width, mode="reflect")
     tonic = ndimage.uniform_filter1d(tonic, size=max(1, round(TONIC_SMOOTH_S * fs)), mode="reflect")
@@ -113,6 +116,8 @@ def detect_scrs(phasic: np.ndarray, fs: float, noise_sd: float) -> np.ndarray:
     phasic = np.asarray(phasic, dtype=float)
     if phasic.size < 3 or not np.all(np.isfinite(phasic)):
         return np.empty(0, dtype=SCR_DTYPE)
+    from scipy import signal
+
     peaks, _ = signal.find_peaks(phasic, prominence=min_amplitude_us)
     max_rise = max(1, round(SCR_MAX_RISE_S * fs))
     rows = []

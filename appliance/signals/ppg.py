@@ -12,15 +12,13 @@ Input polarity is "blood volume up": the MAX30102 IR channel must be inverted by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
-from scipy import signal
 
-try:  # the compiled kernel behind scipy.signal.sosfilt (private, hence the fallback)
-    from scipy.signal._sosfilt import _sosfilt as _sosfilt_kernel
-except ImportError:  # pragma: no cover - depends on the SciPy build
-    _sosfilt_kernel = None
+# scipy.signal is imported where it is used, not here: the service reaches READY without it
+# (about half a second on this machine, far more on a Pi Zero 2 W) and its warm-up loads it.
 
 BANDPASS_LO_HZ = 0.5  # below: respiration, posture and perfusion drift
 BANDPASS_HI_HZ = 8.0  # above: noise; the systolic upstroke lives well below 8 Hz
@@ -72,17 +70,33 @@ def sosfilt_1d(sos: np.ndarray, zi: np.ndarray, x: np.ndarray) -> np.ndarray:
     argument checks and axis shuffling cost more than the filtering; this calls the same
     compiled kernel directly when this SciPy has it.
     """
-    if _sosfilt_kernel is None:
+    kernel = _sosfilt_kernel()
+    if kernel is None:
+        from scipy import signal
+
         return signal.sosfilt(sos, x, zi=zi)[0]
     out = np.array(x, dtype=float, order="C", ndmin=2)  # filtered in place
     state = np.array(zi, dtype=float, order="C", ndmin=3)
-    _sosfilt_kernel(sos, out, state)
+    kernel(sos, out, state)
     return out[0]
+
+
+@lru_cache(maxsize=1)
+def _sosfilt_kernel() -> Callable[..., None] | None:
+    """The compiled kernel behind scipy.signal.sosfilt (private, hence the fallback)."""
+    try:
+        from scipy.signal._sosfilt import _sosfilt
+
+        return _sosfilt
+    except ImportError:  # pragma: no cover - depends on the SciPy build
+        return None
 
 
 @lru_cache(maxsize=16)
 def _bandpass_sos(fs: float, lo_hz: float, hi_hz: float) -> tuple[np.ndarray, np.ndarray]:
     """Filter design is costly next to filtering a few seconds: done once per rate."""
+    from scipy import signal
+
     hi_hz = min(hi_hz, 0.45 * fs)  # keep the upper edge below Nyquist at low rates
     sos = signal.butter(BANDPASS_ORDER, [lo_hz, hi_hz], btype="bandpass", fs=fs, output="sos")
     return sos, signal.sosfilt_zi(sos)
@@ -137,6 +151,8 @@ def _block_peaks(segment: np.ndarray, refractory: int) -> np.ndarray:
     top = int(np.argmax(segment))
     if segment.size <= refractory:
         return np.array([top])
+    from scipy import signal
+
     candidates, _ = signal.find_peaks(
         segment, distance=refractory, prominence=BLOCK_PEAK_PROMINENCE * np.ptp(segment)
     )

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from appliance.signals.outcome import END_SPAN_S, START_SPAN_S
 
@@ -31,6 +30,8 @@ def tracking(
     summary: dict[str, Any], t_s: np.ndarray, estimated: np.ndarray, truth: np.ndarray
 ) -> Tracking | None:
     """None when the session has no arousal change (no usable estimate at its start or end)."""
+    from scipy.stats import spearmanr  # here: the service never needs scipy.stats
+
     if "arousal_change" not in summary:
         return None
     after = t_s >= CALIBRATION_S

@@ -287,6 +287,31 @@ class Store:
                 (status, float(duration_s), to_utc_iso(ended), summary_json, session_id),
             )
 
+    def last_session_id(self) -> int:
+        """The newest session's id (0 when none): what was recorded before a moment."""
+        with self.transaction() as conn:
+            return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM sessions").fetchone()[0])
+
+    def shift_wall_times(self, after_id: int, seconds: float) -> int:
+        """Move the wall times of the sessions after `after_id` by `seconds`: recorded since
+        the service started, while the wall clock was off by that much (stepped since, by NTP's
+        first sync). Their order and durations stay; retention then ages them rightly. Returns
+        how many sessions moved."""
+        step = timedelta(seconds=float(seconds))
+        with self.transaction() as conn:
+            found = conn.execute(
+                "SELECT id, started_wall, ended_wall FROM sessions WHERE id > ?", (after_id,)
+            ).fetchall()
+            for session_id, started, ended in found:
+                moved = [
+                    to_utc_iso(rows.from_iso(w) + step) if w else None for w in (started, ended)
+                ]
+                conn.execute(
+                    "UPDATE sessions SET started_wall = ?, ended_wall = ? WHERE id = ?",
+                    (*moved, session_id),
+                )
+        return len(found)
+
     def mark_interrupted_sessions(self) -> int:
         """Sessions left 'running' by a crash or power cut become 'interrupted'.
 

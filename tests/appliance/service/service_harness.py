@@ -57,6 +57,7 @@ class Harness:
         watchdog_usec: int = 0,
         connect_db: Callable[..., sqlite3.Connection] = sqlite3.connect,
         second_button: str = "distress",
+        **service: object,  # more of make_service's arguments (now_local, wall_steps, …)
     ) -> None:
         folder = tmp_path / "listeners"
         folder.mkdir()
@@ -88,6 +89,7 @@ class Harness:
             rendering=Rendering.INLINE,
             listener=demo_listener(seed=2),
             connect_db=connect_db,
+            **service,
         )
         self.button = self.factory.pin(BUTTON)
         self.led = self.factory.pin(LED)
