@@ -52,8 +52,12 @@ def _import(library, listener: str, path: Path) -> int:
     report = library.import_path(listener, path)
     for track in report.imported:
         print(f"imported   {track.file}  {_describe(track)}")
+    same = {stored for _, stored in report.same_audio}
     for track in report.already_there:
-        print(f"unchanged  {track.file}  (already in the store)")
+        if track.file not in same:
+            print(f"unchanged  {track.file}  (already in the store)")
+    for source, stored in report.same_audio:
+        print(f"duplicate  {source}: the same audio as {stored}, already in the store")
     for problem in report.tag_problems:
         print(f"tag problem: {problem}", file=sys.stderr)
     for bad, reason in report.failed:

@@ -83,6 +83,9 @@ class ImportReport:
     failed: list[tuple[Path, str]] = field(default_factory=list)  # refused: reported, skipped
     tag_problems: list[str] = field(default_factory=list)
     swept: list[str] = field(default_factory=list)  # an interrupted import's leftovers
+    # Files whose audio is already stored under another name: (file, the stored track's file).
+    # Their tracks are in already_there too.
+    same_audio: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def check_listener_id(listener_id: str) -> str:
@@ -195,9 +198,10 @@ class Library:
                     self._write_index(folder, entries)
                 report.already_there.append(self._track(listener_id, known, entry))
                 return
+        pcm = hashlib.sha256()
         try:
             # Analyse the copy: what is stored is what was measured.
-            features = analyse(partial, path.name)
+            features = analyse(partial, path.name, pcm_digest=pcm)
             refused = refusal(features)
         except UnreadableAudio as exc:
             refused = exc.reason
@@ -205,12 +209,21 @@ class Library:
             partial.unlink(missing_ok=True)
             report.failed.append((path, refused))
             return
+        # The same music in another file (renamed, retagged, converted losslessly) decodes
+        # to the same samples: stored once.
+        for known, entry in entries.items():
+            if entry.get("pcm_sha256") == pcm.hexdigest():
+                partial.unlink()
+                report.same_audio.append((path, known))
+                report.already_there.append(self._track(listener_id, known, entry))
+                return
         # Renamed into place, then indexed: a crash between the two leaves a file the index
         # does not name, which the next sweep removes (recovery.py).
         os.replace(partial, folder / name)
         fsync_directory(folder)
         entries[name] = {
             "sha256": digest,
+            "pcm_sha256": pcm.hexdigest(),
             "original_name": path.name,
             "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "features_version": FEATURES_VERSION,
