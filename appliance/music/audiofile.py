@@ -1,4 +1,4 @@
-"""Reading listeners' audio files (WAV, FLAC, OGG, MP3, M4A/AAC) through decode.py (PyAV).
+"""Reading listeners' audio files (WAV, FLAC, OGG, MP3, M4A/AAC) through decode.py.
 
 Two uses: analyse a whole track once at import (streamed in blocks, so a long track never sits
 in memory at full rate), and read a segment of it at the session's sample rate for playback.
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
-from appliance.music.decode import AudioDecoder, DecodeError
+from appliance.music.decode import DecodeError, PyAVDecoder, SoundfileDecoder, open_decoder
 from appliance.music.features import onset_density, spectral_summary, tempo_estimate
 from appliance.music.levels import gain_to_db
 from appliance.music.loudness import LoudnessMeter
@@ -68,9 +68,9 @@ class TrackFeatures:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
-def _open(path: Path, name: str | None = None) -> AudioDecoder:
+def _open(path: Path, name: str | None = None) -> SoundfileDecoder | PyAVDecoder:
     try:
-        return AudioDecoder(path)
+        return open_decoder(path)
     except DecodeError as exc:
         raise UnreadableAudio(name or path.name, f"cannot be decoded ({exc})") from exc
 

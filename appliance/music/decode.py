@@ -1,11 +1,12 @@
 """Decoding a listener's audio file to float32 PCM blocks, whatever its format.
 
-PyAV (FFmpeg's decoders, in manylinux aarch64 cp311 wheels) is the one decoder: it reads WAV,
-FLAC, OGG Vorbis/Opus, MP3 and M4A/AAC (what family phones and iTunes export), which libsndfile
-cannot (no AAC). Measured against the former soundfile route on the same files
-(`python -m bench decode`), PyAV decodes each format at a comparable speed and peak memory (the
-figures are in docs/music.md); one decoder means one set of failure modes to refuse cleanly,
-so soundfile stays only as the benchmark's peer.
+Two decoders, chosen by measurement (`make bench`, bench/bench_decode.py; figures in
+docs/audio.md). libsndfile (soundfile) reads WAV, FLAC, OGG and MP3 2-6 times faster than
+PyAV (FFmpeg) on the same files, and its process peaks ~30 MB lower: FFmpeg's libraries are
+big, and PyAV hands Python one small frame at a time. But libsndfile cannot read M4A/AAC, what
+family phones and iTunes export. So libsndfile reads what it can, and PyAV (maintained,
+manylinux aarch64 cp311 wheels with FFmpeg inside) reads the rest, imported only then: a
+device whose music has no M4A never loads FFmpeg.
 
 FFmpeg reads a truncated WAV up to where its data ends and reports that shorter length as the
 duration, so the header's promise is read here (`wav_shortfall`); other formats' declared
@@ -28,6 +29,7 @@ import numpy as np
 EXACT_LENGTH_CODECS = ("flac", "aac", "alac", "vorbis", "opus")
 SHORTFALL_TOLERANCE = 0.02  # of the stated length (encoder priming, padding)
 SHORTFALL_SLACK_S = 0.2
+BLOCK_FRAMES = 65536
 
 
 class DecodeError(Exception):
@@ -48,7 +50,58 @@ class StreamInfo:
     declared_frames: int | None  # what the container says; None when unknown
 
 
-class AudioDecoder:
+class SoundfileDecoder:
+    """A file libsndfile can read, decoded to (frames, channels) float32 blocks."""
+
+    def __init__(self, path: Path) -> None:
+        import soundfile
+
+        self.path = Path(path)
+        self._file = soundfile.SoundFile(str(self.path))  # raises: the caller tries PyAV
+        declared = self._file.frames if self._file.frames > 0 else None
+        self.info = StreamInfo(
+            int(self._file.samplerate), int(self._file.channels), self._file.format, declared
+        )
+
+    def __enter__(self) -> SoundfileDecoder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def blocks(self, start_s: float = 0.0) -> Iterator[np.ndarray]:
+        try:
+            start = round(start_s * self.info.sample_rate)
+            if start and self.info.declared_frames and start >= self.info.declared_frames:
+                return
+            if start:
+                self._file.seek(start)
+            while len(block := self._file.read(BLOCK_FRAMES, dtype="float32", always_2d=True)):
+                yield block
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise DecodeError(f"decoding failed ({reason(exc, self.path)})") from exc
+
+    def shortfall(self, decoded_frames: int) -> str | None:
+        if (wav := wav_shortfall(self.path)) is not None:
+            return wav
+        declared, rate = self.info.declared_frames, self.info.sample_rate
+        if declared and decoded_frames < declared:
+            return f"truncated: {decoded_frames / rate:.1f} of its {declared / rate:.1f} s decode"
+        return None
+
+
+def open_decoder(path: Path) -> SoundfileDecoder | PyAVDecoder:
+    """libsndfile when it can read the file, else PyAV; DecodeError when neither can."""
+    try:
+        return SoundfileDecoder(path)
+    except (RuntimeError, TypeError, ValueError, OSError):
+        return PyAVDecoder(path)  # FFmpeg reads more formats: its complaint is the one to show
+
+
+class PyAVDecoder:
     """One open file's first audio stream, decoded to (frames, channels) float32 blocks."""
 
     def __init__(self, path: Path) -> None:
@@ -76,7 +129,7 @@ class AudioDecoder:
             self._container.close()
             raise
 
-    def __enter__(self) -> AudioDecoder:
+    def __enter__(self) -> PyAVDecoder:
         return self
 
     def __exit__(self, *exc: object) -> None:
