@@ -1,4 +1,5 @@
-"""attune music import|list|calibrate: a listener's own music, and the level calibration."""
+"""attune music import|list|remove|calibrate: a listener's own music, and the level
+calibration."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from appliance.commands import config_from
 
 NAME = "music"
-HELP = "import a listener's own music, list it, or calibrate the output level"
+HELP = "import a listener's own music, list or remove it, or calibrate the output level"
 CALIBRATION_SECONDS = 20.0
 
 
@@ -17,12 +18,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = sub.add_parser(
         "import",
-        help="copy WAV/FLAC/OGG/MP3 files (a file or a folder, e.g. a USB stick) into the store",
+        help="copy WAV/FLAC/OGG/MP3/M4A files (a file or a folder, e.g. a USB stick) into the "
+        "store",
     )
     imp.add_argument("--listener", required=True, help="the listener's id")
     imp.add_argument("path", type=Path, help="an audio file or a folder searched recursively")
     ls = sub.add_parser("list", help="list a listener's tracks with their features and tags")
     ls.add_argument("--listener", required=True, help="the listener's id")
+    rm = sub.add_parser(
+        "remove", help="take tracks out of a listener's store (by file, as listed, or title)"
+    )
+    rm.add_argument("--listener", required=True, help="the listener's id")
+    rm.add_argument(
+        "tracks", nargs="+", metavar="TRACK", help="a track's file in the store, or its title"
+    )
     cal = sub.add_parser(
         "calibrate", help="play pink noise at the reference level and record the meter reading"
     )
@@ -42,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.action == "import":
             return _import(library, args.listener, args.path)
+        if args.action == "remove":
+            return _remove(library, args.listener, args.tracks)
         return _list(library, args.listener)
     except LibraryError as exc:
         print(f"attune: {exc}", file=sys.stderr)
@@ -70,6 +81,23 @@ def _import(library, listener: str, path: Path) -> int:
     # Refused files are reported with their reason and skipped; only an import that took
     # nothing fails.
     return 1 if report.failed and not (report.imported or report.already_there) else 0
+
+
+def _remove(library, listener: str, wanted: list[str]) -> int:
+    from appliance.music.library import LibraryError
+
+    failed = 0
+    for track in wanted:
+        try:
+            removed = library.remove(listener, track)
+        except LibraryError as exc:
+            print(f"attune: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"removed    {removed.file}  (imported as {removed.original_name})")
+    left = len(library.tracks(listener, include_avoided=True))
+    print(f"{len(wanted) - failed} removed; {listener} has {left} tracks on this device")
+    return 2 if failed else 0
 
 
 def _list(library, listener: str) -> int:

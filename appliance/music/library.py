@@ -101,6 +101,7 @@ class Library:
         self.root = Path(root)
         self._warned: set[str] = set()
         self._swept: set[str] = set()  # listeners whose folder this library has swept
+        self.owner = state_owner(self.root.parent)  # the state directory's owner
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> Library:
@@ -157,7 +158,7 @@ class Library:
         source = Path(source)
         if not source.exists() and not source.is_symlink():
             raise FileNotFoundError(f"{source} does not exist")
-        folder = ensure_private_dir(self._folder(listener_id))
+        folder = self._make_folder(listener_id)
         root = source if source.is_dir() else source.parent
         report = ImportReport()
         with folder_lock(folder):
@@ -185,7 +186,7 @@ class Library:
         name = _free_name(folder, path.name, entries)
         partial = folder / f".{name}.partial"
         try:
-            digest = _copy(candidate.read_from, partial)
+            digest = _copy(candidate.read_from, partial, self.owner)
         except OSError as exc:
             partial.unlink(missing_ok=True)
             report.failed.append((path, f"cannot be read ({exc.strerror or exc})"))
@@ -260,6 +261,27 @@ class Library:
                     self._swept.add(listener_id)
         return folder
 
+    # -- removal --------------------------------------------------------------------------
+    def remove(self, listener_id: str, track: str) -> Track:
+        """Take one track out of the listener's store: `track` is its file in the store (as
+        `attune music list` shows it) or its title (the imported file's name, with or without
+        its extension; any case). LibraryError when nothing or several tracks match.
+
+        The index forgets the track first (atomically), then the file goes: a crash between
+        leaves a file the index does not name, which the next sweep deletes."""
+        folder = self._folder(listener_id)
+        if not (folder / INDEX_NAME).is_file():
+            raise LibraryError(f"{listener_id} has no personal music on this device")
+        with folder_lock(folder):
+            self._recover(folder)
+            entries = self._read_index(folder)
+            name = _match(track, entries, listener_id)
+            removed = self._track(listener_id, name, entries.pop(name))
+            self._write_index(folder, entries)
+            (folder / name).unlink(missing_ok=True)
+            fsync_directory(folder)
+        return removed
+
     # -- erasure --------------------------------------------------------------------------
     def forget(self, listener_id: str) -> tuple[int, int]:
         """Delete the listener's folder: every copied track, sidecar and the index. Returns
@@ -275,6 +297,17 @@ class Library:
     # -- internals ------------------------------------------------------------------------
     def _folder(self, listener_id: str) -> Path:
         return self.root / check_listener_id(listener_id)
+
+    def _make_folder(self, listener_id: str) -> Path:
+        """The listener's folder, created owner-only (and handed to the service's user)."""
+        folder = ensure_private_dir(self._folder(listener_id))
+        if self.owner is not None:
+            # Also mends what an earlier import as root left root-owned.
+            for path in (self.root, folder, *folder.iterdir()):
+                info = path.lstat()
+                if (info.st_uid, info.st_gid) != self.owner:
+                    os.lchown(path, *self.owner)
+        return folder
 
     def _read_index(self, folder: Path) -> dict[str, dict]:
         """The index's entries; an unreadable index counts as empty (the session then plays
@@ -318,7 +351,7 @@ class Library:
 
     def _write_index(self, folder: Path, entries: dict[str, dict]) -> None:
         text = json.dumps({"version": 1, "tracks": entries}, indent=1, sort_keys=True)
-        atomic_write_text(folder / INDEX_NAME, text + "\n", FILE_MODE)
+        atomic_write_text(folder / INDEX_NAME, text + "\n", FILE_MODE, owner=self.owner)
 
     def _track(self, listener_id: str, name: str, entry: dict) -> Track:
         return Track(
@@ -333,17 +366,61 @@ class Library:
         )
 
 
-def _copy(source: Path, partial: Path) -> str:
-    """Copy `source` (not through a link) to `partial`, durably, owner-only; its SHA-256."""
+def state_owner(state_dir: Path) -> tuple[int, int] | None:
+    """Whom files written under `state_dir` must belong to: when root (sudo attune music
+    import) writes into a state directory another user owns (the service's `attune`), that
+    user; else None (files are the writer's own). Judged from the nearest folder that
+    exists."""
+    if os.geteuid() != 0:
+        return None
+    probe = Path(state_dir)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    info = probe.stat()
+    return None if info.st_uid == 0 else (info.st_uid, info.st_gid)
+
+
+def _copy(source: Path, partial: Path, owner: tuple[int, int] | None = None) -> str:
+    """Copy `source` (not through a link) to `partial`, durably, owner-only (`owner`'s when
+    given); its SHA-256."""
     digest = hashlib.sha256()
     with open_no_link(source) as src, open(partial, "wb") as dst:
         os.fchmod(dst.fileno(), FILE_MODE)
+        if owner is not None:
+            os.fchown(dst.fileno(), *owner)
         for chunk in iter(lambda: src.read(1 << 20), b""):
             digest.update(chunk)
             dst.write(chunk)
         dst.flush()
         os.fsync(dst.fileno())
     return digest.hexdigest()
+
+
+def _match(wanted: str, entries: dict[str, dict], listener_id: str) -> str:
+    """The stored file `wanted` names: a file name exactly, else a title (case-insensitive)."""
+    if wanted in entries:
+        return wanted
+    key = wanted.strip().casefold()
+    found = sorted(
+        name
+        for name, entry in entries.items()
+        if key
+        in {
+            name.casefold(),
+            os.path.splitext(name)[0].casefold(),
+            str(entry.get("original_name", "")).casefold(),
+            os.path.splitext(str(entry.get("original_name", "")))[0].casefold(),
+        }
+    )
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise LibraryError(
+            f"{wanted!r} matches {len(found)} of {listener_id}'s tracks ({', '.join(found)}); "
+            "name one by its file"
+        )
+    known = ", ".join(sorted(entries)) or "none"
+    raise LibraryError(f"{listener_id} has no track {wanted!r} (tracks: {known})")
 
 
 def _free_name(folder: Path, original: str, entries: dict[str, dict]) -> str:
