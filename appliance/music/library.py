@@ -4,6 +4,11 @@ Layout under the state directory (owner-only: files 0600, folders 0700):
 
     music/<listener id>/<track file>     copies of what the family brought
     music/<listener id>/index.json       features and tags per track (the cache)
+    music/_shared/…                      the same, for music every listener may hear
+
+The shared library (SHARED, which no listener id can be: ids start with a letter or digit)
+holds what the home offers everyone; `tracks(listener_id)` adds its tracks to the listener's
+own, except those whose audio the listener already has.
 
 The sequencer asks `tracks(listener_id)` for what it may choose (tracks tagged avoid are
 never offered) and puts `track.recipe_file` in Recipe(source="file", file=…); playback asks
@@ -46,6 +51,7 @@ from appliance.music.tags import Tags, read_tags, sidecar_for
 log = logging.getLogger(__name__)
 
 MUSIC_DIR = "music"
+SHARED = "_shared"  # the shared library's folder, named like a listener's in recipe files
 INDEX_NAME = "index.json"
 FEATURES_VERSION = 1  # bump when features change: cached entries are then recomputed
 FILE_MODE = 0o600
@@ -69,6 +75,7 @@ class Track:
     tags: Tags
     original_name: str = ""
     imported_at: str = ""
+    pcm_sha256: str = ""  # of the decoded audio; "" for tracks imported before it was kept
 
     @property
     def recipe_file(self) -> str:
@@ -111,13 +118,25 @@ class Library:
     def listeners(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir() if (p / INDEX_NAME).is_file())
+        return sorted(
+            p.name for p in self.root.iterdir() if (p / INDEX_NAME).is_file() and p.name != SHARED
+        )
 
-    def tracks(self, listener_id: str, *, include_avoided: bool = False) -> list[Track]:
-        """The listener's tracks with features and tags, by file name."""
+    def tracks(
+        self, listener_id: str, *, include_avoided: bool = False, shared: bool = True
+    ) -> list[Track]:
+        """The listener's tracks with features and tags, by file name, then (with `shared`)
+        the shared library's whose audio the listener does not already have."""
         folder = self._open_listener(listener_id)
         entries = self._read_index(folder)
         tracks = [self._track(listener_id, name, entry) for name, entry in sorted(entries.items())]
+        if shared and listener_id != SHARED and (self.root / SHARED / INDEX_NAME).is_file():
+            own = {t.sha256 for t in tracks} | {t.pcm_sha256 for t in tracks if t.pcm_sha256}
+            tracks += [
+                t
+                for t in self.tracks(SHARED, include_avoided=True)
+                if t.sha256 not in own and t.pcm_sha256 not in own
+            ]
         return [t for t in tracks if include_avoided or not t.tags.avoid]
 
     def track(self, recipe_file: str) -> Track:
@@ -271,7 +290,8 @@ class Library:
         leaves a file the index does not name, which the next sweep deletes."""
         folder = self._folder(listener_id)
         if not (folder / INDEX_NAME).is_file():
-            raise LibraryError(f"{listener_id} has no personal music on this device")
+            who = "the shared library" if listener_id == SHARED else listener_id
+            raise LibraryError(f"{who} has no personal music on this device")
         with folder_lock(folder):
             self._recover(folder)
             entries = self._read_index(folder)
@@ -296,6 +316,8 @@ class Library:
 
     # -- internals ------------------------------------------------------------------------
     def _folder(self, listener_id: str) -> Path:
+        if listener_id == SHARED:
+            return self.root / SHARED
         return self.root / check_listener_id(listener_id)
 
     def _make_folder(self, listener_id: str) -> Path:
@@ -363,6 +385,7 @@ class Library:
             tags=Tags.from_dict(entry.get("tags", {})),
             original_name=entry.get("original_name", name),
             imported_at=entry.get("imported_at", ""),
+            pcm_sha256=entry.get("pcm_sha256", ""),
         )
 
 

@@ -123,3 +123,29 @@ def _import_as_root(tmp_path: Path, state: Path) -> None:
     # Removing as root writes the index the same way.
     assert attune(["--config", str(config), "music", "remove", "--listener", "ann", "Hymn"]) == 0
     assert (state / "music" / "ann" / INDEX_NAME).stat().st_uid == SERVICE_UID
+
+
+def test_the_shared_library_is_offered_to_every_listener_and_managed_like_one(stocked, capsys):
+    config, library = stocked
+    home = library.root.parent.parent / "home"
+    home.mkdir()
+    song(home / "Common.wav", hz=494.0)
+    song(home / "Moon River.wav", hz=330.0)  # the very audio ann already has
+    assert music(config, "import", "--shared", str(home)) == 0
+    assert "the shared library has 2 tracks" in capsys.readouterr()[0]
+    assert Library(library.root).listeners() == ["ann"]  # never taken for a listener
+    ann = [t.recipe_file for t in Library(library.root).tracks("ann")]
+    assert ann == ["ann/Moon River.wav", "ann/Waltz-2.wav", "ann/Waltz.wav", "_shared/Common.wav"]
+    bob = [t.recipe_file for t in Library(library.root).tracks("bob")]
+    assert bob == ["_shared/Common.wav", "_shared/Moon River.wav"]
+    pcm = Library(library.root).load_segment("_shared/Common.wav", 2.0, 8000, -20.0, start_s=3.0)
+    assert pcm.any()
+    assert music(config, "list", "--listener", "bob") == 0
+    assert "Common.wav" in (out := capsys.readouterr()[0]) and "(shared)" in out
+    assert music(config, "remove", "--shared", "common") == 0
+    assert "the shared library has 1 tracks" in capsys.readouterr()[0]
+    assert [t.file for t in Library(library.root).tracks("bob")] == ["Moon River.wav"]
+    with pytest.raises(SystemExit) as exit_:  # one or the other, as argparse says
+        music(config, "list", "--listener", "ann", "--shared")
+    assert exit_.value.code == 2
+    assert "not allowed with argument --listener" in capsys.readouterr()[1]
