@@ -25,6 +25,7 @@ REPEATS = 3
 
 PYAV = """
 import sys, time
+import av  # the decoder imports it lazily: the import-only child must load it too
 from appliance.music.decode import PyAVDecoder
 path, decode = sys.argv[1], sys.argv[2] == "1"
 t0 = time.perf_counter(); n = 0

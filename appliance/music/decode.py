@@ -1,12 +1,12 @@
 """Decoding a listener's audio file to float32 PCM blocks, whatever its format.
 
 Two decoders, chosen by measurement (`make bench`, bench/bench_decode.py; figures in
-docs/audio.md). libsndfile (soundfile) reads WAV, FLAC, OGG and MP3 2-6 times faster than
-PyAV (FFmpeg) on the same files, and its process peaks ~30 MB lower: FFmpeg's libraries are
-big, and PyAV hands Python one small frame at a time. But libsndfile cannot read M4A/AAC, what
-family phones and iTunes export. So libsndfile reads what it can, and PyAV (maintained,
-manylinux aarch64 cp311 wheels with FFmpeg inside) reads the rest, imported only then: a
-device whose music has no M4A never loads FFmpeg.
+docs/audio.md). libsndfile (soundfile) reads WAV, FLAC, OGG and MP3 1.4-6 times faster than
+PyAV (FFmpeg) on the same files, and its process peaks ~20 MB lower: FFmpeg's libraries are
+big (~17 MB just to load), and PyAV hands Python one small frame at a time. But libsndfile
+cannot read M4A/AAC, what family phones and iTunes export. So libsndfile reads what it can,
+and PyAV (maintained, manylinux aarch64 cp311 wheels with FFmpeg inside) reads the rest,
+imported only then: a device whose music has no M4A never loads FFmpeg.
 
 FFmpeg reads a truncated WAV up to where its data ends and reports that shorter length as the
 duration, so the header's promise is read here (`wav_shortfall`); other formats' declared
