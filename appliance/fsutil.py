@@ -20,12 +20,18 @@ STATE_FILE_MODE = 0o600  # state holds listeners' data: owner only
 STATE_DIR_MODE = 0o700
 
 
-def atomic_write_bytes(path: Path, data: bytes, mode: int = STATE_FILE_MODE) -> Path:
+def atomic_write_bytes(
+    path: Path, data: bytes, mode: int = STATE_FILE_MODE, *, owner: tuple[int, int] | None = None
+) -> Path:
+    """Replace `path` with `data` atomically and durably; `owner` (uid, gid) chowns the new
+    file before it appears (root writing into a service's state)."""
     path = Path(path)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as temp:
             os.fchmod(temp.fileno(), mode)  # exact mode, whatever the umask
+            if owner is not None:
+                os.fchown(temp.fileno(), *owner)
             temp.write(data)
             temp.flush()
             os.fsync(temp.fileno())
@@ -39,11 +45,16 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = STATE_FILE_MODE) -> 
 
 
 def atomic_write_text(
-    path: Path, text: str, mode: int = STATE_FILE_MODE, *, encoding: str = "utf-8"
+    path: Path,
+    text: str,
+    mode: int = STATE_FILE_MODE,
+    *,
+    encoding: str = "utf-8",
+    owner: tuple[int, int] | None = None,
 ) -> None:
     """Replace `path` with `text` atomically and durably, with permissions `mode`."""
     # Encode first: an unencodable text fails before anything touches the disk.
-    atomic_write_bytes(path, text.encode(encoding), mode)
+    atomic_write_bytes(path, text.encode(encoding), mode, owner=owner)
 
 
 def fsync_directory(directory: Path) -> None:

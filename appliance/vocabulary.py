@@ -34,3 +34,8 @@ def check_listener_id(listener_id: object) -> str:
             "'.', '_' or '-', starting with a letter or digit (e.g. 'L-0042'), never a name"
         )
     return listener_id
+
+
+# The languages the spoken prompts are written in (appliance/service/prompt_texts.py), each
+# with its espeak-ng voice: the config check offers exactly these.
+PROMPT_VOICES = {"en": "en", "de": "de", "fr": "fr-fr", "es": "es", "nl": "nl"}

@@ -11,6 +11,7 @@ apt_packages=(
   portaudio19-dev     # PyAudio builds against PortAudio (no Linux wheel)
   libfluidsynth3      # the synthesiser behind pyfluidsynth
   fluidr3mono-gm-soundfont  # General MIDI soundfont (MIT), sf3 with dynamic sample loading
+  espeak-ng           # spoken prompts, with voices for every shipped language (en de fr es nl)
 )
 if [ "$extras" != "runtime" ]; then
   apt_packages+=(

@@ -1,4 +1,5 @@
-"""attune music import|list|calibrate: a listener's own music, and the level calibration."""
+"""attune music import|list|remove|calibrate: a listener's own music, and the level
+calibration."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from appliance.commands import config_from
 
 NAME = "music"
-HELP = "import a listener's own music, list it, or calibrate the output level"
+HELP = "import a listener's own music, list or remove it, or calibrate the output level"
 CALIBRATION_SECONDS = 20.0
 
 
@@ -17,12 +18,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = sub.add_parser(
         "import",
-        help="copy WAV/FLAC/OGG/MP3 files (a file or a folder, e.g. a USB stick) into the store",
+        help="copy WAV/FLAC/OGG/MP3/M4A files (a file or a folder, e.g. a USB stick) into the "
+        "store",
     )
-    imp.add_argument("--listener", required=True, help="the listener's id")
+    _whose(imp)
     imp.add_argument("path", type=Path, help="an audio file or a folder searched recursively")
     ls = sub.add_parser("list", help="list a listener's tracks with their features and tags")
-    ls.add_argument("--listener", required=True, help="the listener's id")
+    _whose(ls)
+    rm = sub.add_parser(
+        "remove", help="take tracks out of a listener's store (by file, as listed, or title)"
+    )
+    _whose(rm)
+    rm.add_argument(
+        "tracks", nargs="+", metavar="TRACK", help="a track's file in the store, or its title"
+    )
     cal = sub.add_parser(
         "calibrate", help="play pink noise at the reference level and record the meter reading"
     )
@@ -31,18 +40,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     cal.add_argument("--no-play", action="store_true", help="record --spl without playing")
 
 
+def _whose(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--listener", help="the listener's id")
+    group.add_argument(
+        "--shared", action="store_true", help="the shared library every listener may hear"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     state_dir = Path(config.device.state_dir)
     if args.action == "calibrate":
         return _calibrate(args, config, state_dir)
-    from appliance.music.library import Library, LibraryError
+    from appliance.music.library import SHARED, Library, LibraryError
 
     library = Library.in_state_dir(state_dir)
+    listener = SHARED if args.shared else args.listener
     try:
         if args.action == "import":
-            return _import(library, args.listener, args.path)
-        return _list(library, args.listener)
+            return _import(library, listener, args.path)
+        if args.action == "remove":
+            return _remove(library, listener, args.tracks)
+        return _list(library, listener)
     except LibraryError as exc:
         print(f"attune: {exc}", file=sys.stderr)
         return 2
@@ -52,30 +72,60 @@ def _import(library, listener: str, path: Path) -> int:
     report = library.import_path(listener, path)
     for track in report.imported:
         print(f"imported   {track.file}  {_describe(track)}")
+    same = {stored for _, stored in report.same_audio}
     for track in report.already_there:
-        print(f"unchanged  {track.file}  (already in the store)")
+        if track.file not in same:
+            print(f"unchanged  {track.file}  (already in the store)")
+    for source, stored in report.same_audio:
+        print(f"duplicate  {source}: the same audio as {stored}, already in the store")
     for problem in report.tag_problems:
         print(f"tag problem: {problem}", file=sys.stderr)
     for bad, reason in report.failed:
         print(f"skipped    {bad}: {reason}", file=sys.stderr)
-    stored = len(library.tracks(listener, include_avoided=True))
+    stored = len(library.tracks(listener, include_avoided=True, shared=False))
     print(
         f"{len(report.imported)} imported, {len(report.already_there)} already there, "
-        f"{len(report.failed)} refused; {listener} has {stored} tracks on this device"
+        f"{len(report.failed)} refused; {_name(listener)} has {stored} tracks on this device"
     )
     # Refused files are reported with their reason and skipped; only an import that took
     # nothing fails.
     return 1 if report.failed and not (report.imported or report.already_there) else 0
 
 
+def _remove(library, listener: str, wanted: list[str]) -> int:
+    from appliance.music.library import LibraryError
+
+    failed = 0
+    for track in wanted:
+        try:
+            removed = library.remove(listener, track)
+        except LibraryError as exc:
+            print(f"attune: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"removed    {removed.file}  (imported as {removed.original_name})")
+    left = len(library.tracks(listener, include_avoided=True, shared=False))
+    print(f"{len(wanted) - failed} removed; {_name(listener)} has {left} tracks on this device")
+    return 2 if failed else 0
+
+
 def _list(library, listener: str) -> int:
+    from appliance.music.library import SHARED
+
     tracks = library.tracks(listener, include_avoided=True)
     if not tracks:
-        print(f"{listener} has no personal music on this device")
+        print(f"{_name(listener)} has no personal music on this device")
         return 0
     for track in tracks:
-        print(f"{track.file}  {_describe(track)}")
+        shared = "  (shared)" if track.listener_id == SHARED and listener != SHARED else ""
+        print(f"{track.file}  {_describe(track)}{shared}")
     return 0
+
+
+def _name(listener: str) -> str:
+    from appliance.music.library import SHARED
+
+    return "the shared library" if listener == SHARED else listener
 
 
 def _describe(track) -> str:

@@ -23,7 +23,7 @@ from appliance.config.validators import (
     TimeZone,
 )
 from appliance.config.yamlwrite import HexInt
-from appliance.vocabulary import DEFAULT_SOUNDFONT, GOALS, SOUNDFONT_PACKAGE
+from appliance.vocabulary import DEFAULT_SOUNDFONT, GOALS, PROMPT_VOICES, SOUNDFONT_PACKAGE
 from drivers import ads1115, max30102
 
 # The sensors' register settings are the drivers' datasheet tables: the configuration offers
@@ -119,9 +119,11 @@ SCHEMA: Mapping[str, Option] = {
     "safety.hr_min_bpm": Option(Int(20, 120)),
     "store.retention_days": Option(Int(1, 36_500)),
     "prompts.enabled": _BOOL,
+    "prompts.language": Option(OneOf(("auto", *PROMPT_VOICES))),
     "prompts.voice": Option(
-        Text(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?", "an espeak-ng voice like en")
+        Text(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?", "an espeak-ng voice like en, or auto")
     ),
+    "prompts.recordings_dir": _ABSOLUTE_PATH,
     "prompts.words_per_min": Option(Int(80, 450)),  # espeak-ng's -s range
     "prompts.level_dbfs": Option(Float(-60.0, 0.0)),
     "prompts.duck_db": Option(Float(0.0, 40.0)),

@@ -15,7 +15,7 @@ from typing import Any
 
 from appliance.affect.priors import AGE_BANDS
 from appliance.config.errors import ConfigError, Problem, did_you_mean
-from appliance.config.validators import BleAddressList, Bool, FilePath, Float, OneOf
+from appliance.config.validators import BleAddressList, Bool, Float, OneOf
 from appliance.config.yamlread import read_yaml_file
 from appliance.listeners.schedule import ScheduleSlot, parse_slot
 from appliance.sequencer.profile import (
@@ -41,7 +41,6 @@ class ListenerProfile:
     session_min: float | None = None  # None: the sequencer's rule (configured, or dementia's)
     constraint: str = "none"  # one of appliance.sequencer.profile.CONSTRAINTS
     wearable: str | None = None  # the strap's Bluetooth address, upper case
-    music_dir: Path | None = None
     dementia: bool = False
     breathing_guide: bool = False
     default: bool = False
@@ -103,7 +102,6 @@ FIELDS: Mapping[str, tuple[Callable[[Any], Any], bool]] = {
     "consent": (lambda v: v, True),  # a section, checked below
     "constraint": (OneOf(tuple(CONSTRAINTS)), False),
     "wearable": (_wearable, False),
-    "music_dir": (FilePath(absolute=True), False),
     "dementia": (Bool(), False),
     "breathing_guide": (Bool(), False),
     "default": (Bool(), False),
@@ -112,6 +110,20 @@ FIELDS: Mapping[str, tuple[Callable[[Any], Any], bool]] = {
     "compare_adaptation": (Bool(), False),
 }
 CONSENT_FIELDS = ("given", "date")
+# Keys older profiles may carry that mean nothing now, with what to do instead. `music_dir`
+# promised "their personal music folder" but was never read. A listener's music lives in one
+# place, the device's store (<state_dir>/music/<id>/: owner-only, swept after a crash, erased
+# by `attune listeners forget`), filled by `attune music import` or a USB stick. A second,
+# free location would split those guarantees across folders anyone may pick, and a folder
+# read in place (a share, a stick) can vanish mid-session. So it is an error a technician
+# sees at `attune listeners check`, not a key silently ignored.
+RETIRED = {
+    "music_dir": (
+        "is no longer used: a listener's music is copied into the device's store "
+        "(<state_dir>/music/<id>/) by 'attune music import --listener <id> FOLDER' or from a "
+        "USB stick; import that folder once, then delete this line (the folder is not touched)"
+    ),
+}
 
 
 def _unknown(name: str, known: list[str]) -> str:
@@ -134,6 +146,9 @@ def parse_profile(
         problems.append(Problem(file, line, ".".join(key_path), message))
 
     for name, raw in data.items():
+        if name in RETIRED:
+            problem((name,), RETIRED[name])
+            continue
         if name not in FIELDS:
             problem((name,), _unknown(name, list(FIELDS)))
             continue
@@ -160,7 +175,6 @@ def parse_profile(
         consent=consent,
         constraint=values.get("constraint", "none"),
         wearable=values.get("wearable"),
-        music_dir=values.get("music_dir"),
         dementia=values.get("dementia", False),
         breathing_guide=values.get("breathing_guide", False),
         default=values.get("default", False),

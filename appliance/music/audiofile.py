@@ -1,4 +1,4 @@
-"""Reading listeners' audio files (WAV, FLAC, OGG Vorbis, MP3) with libsndfile via soundfile.
+"""Reading listeners' audio files (WAV, FLAC, OGG, MP3, M4A/AAC) through decode.py.
 
 Two uses: analyse a whole track once at import (streamed in blocks, so a long track never sits
 in memory at full rate), and read a segment of it at the session's sample rate for playback.
@@ -6,34 +6,36 @@ in memory at full rate), and read a segment of it at the session's sample rate f
 
 from __future__ import annotations
 
+import hashlib
 import math
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from appliance.music.decode import DecodeError, PyAVDecoder, SoundfileDecoder, open_decoder
 from appliance.music.features import onset_density, spectral_summary, tempo_estimate
 from appliance.music.levels import gain_to_db
 from appliance.music.loudness import LoudnessMeter
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac")
 ANALYSIS_MAX_S = 600.0  # features describe the first ten minutes (memory on a Pi Zero)
 ANALYSIS_MAX_RATE_HZ = 32000  # faster sources are halved for the spectral features
 BLOCK_FRAMES = 65536
 DECIMATION_TAPS = 63
 # What the import takes. Below 8 kHz nothing is music (and the analysis has no spectrum to
-# take); a session segment lasts minutes, so a track under 10 s is a jingle or a broken
-# copy; under -60 dBFS RMS it is silence or hiss, which loudness matching cannot lift.
+# take). A session segment lasts minutes and fades 2 s in and out, so a track under 30 s is
+# a jingle, a ringtone or a broken copy: it would be mostly fade, and the tempo estimate
+# needs many beats. The shortest real songs families bring (children's songs, hymn verses)
+# run over 45 s, so 30 s refuses no song. Under -60 dBFS RMS it is silence or hiss, which
+# loudness matching cannot lift.
 SAMPLE_RATE_RANGE_HZ = (8000, 384000)
-MIN_DURATION_S = 10.0
+MIN_DURATION_S = 30.0
 SILENT_RMS_DBFS = -60.0
-# libsndfile's own diagnosis of a WAV/AIFF whose data chunk is longer than the file.
-_CUT_SHORT = re.compile(r"^data\s*:\s*(\d+) \(should be (\d+)\)", re.MULTILINE)
 
 
 class UnreadableAudio(Exception):
-    """A file that libsndfile cannot decode (corrupt, truncated, not audio, unsupported)
+    """A file that cannot be decoded (corrupt, truncated, not audio, unsupported)
     or that is no use to a session. `reason` says why without naming any path, so the
     caller names the file the way its user knows it."""
 
@@ -65,27 +67,11 @@ class TrackFeatures:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
-def _soundfile():
-    import soundfile
-
-    return soundfile
-
-
-def _open(path: Path, name: str | None = None):
-    soundfile = _soundfile()
+def _open(path: Path, name: str | None = None) -> SoundfileDecoder | PyAVDecoder:
     try:
-        return soundfile.SoundFile(str(path))
-    except (RuntimeError, TypeError, ValueError, OSError) as exc:
-        raise UnreadableAudio(
-            name or path.name, f"cannot be decoded ({_reason(exc, path)})"
-        ) from exc
-
-
-def _reason(exc: BaseException, path: Path) -> str:
-    text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-    # libsndfile quotes the path it was given: a temporary copy the user never saw.
-    text = text.removeprefix("Error opening ").replace(repr(str(path)), "").replace(str(path), "")
-    return text.strip(" :") or type(exc).__name__
+        return open_decoder(path)
+    except DecodeError as exc:
+        raise UnreadableAudio(name or path.name, f"cannot be decoded ({exc})") from exc
 
 
 def refusal(features: TrackFeatures) -> str | None:
@@ -102,22 +88,22 @@ def refusal(features: TrackFeatures) -> str | None:
     return None
 
 
-def analyse(path: Path, name: str | None = None) -> TrackFeatures:
-    """Decode the file (up to ANALYSIS_MAX_S) and measure it; UnreadableAudio if it fails,
-    is cut short or has a sample rate outside SAMPLE_RATE_RANGE_HZ. Messages call the file
-    `name` (its name by default)."""
+def analyse(
+    path: Path, name: str | None = None, *, pcm_digest: hashlib._Hash | None = None
+) -> TrackFeatures:
+    """Decode the whole file and measure its first ANALYSIS_MAX_S; UnreadableAudio if it
+    fails, is cut short or has a sample rate outside SAMPLE_RATE_RANGE_HZ. Messages call the
+    file `name` (its name by default). `pcm_digest` (a hashlib object), when given, is fed
+    the decoded audio as 16-bit PCM: the same music in another file hashes the same."""
     path = Path(path)
     name = name or path.name
     with _open(path, name) as audio:
-        rate, channels = int(audio.samplerate), int(audio.channels)
+        rate, channels = audio.info.sample_rate, audio.info.channels
         low, high = SAMPLE_RATE_RANGE_HZ
         if not low <= rate <= high:
             raise UnreadableAudio(name, f"sample rate {rate} Hz (allowed: {low}-{high} Hz)")
-        if cut := _CUT_SHORT.search(audio.extra_info or ""):
-            declared, present = int(cut.group(1)), int(cut.group(2))
-            raise UnreadableAudio(
-                name, f"truncated: {present} of its {declared} bytes of audio are in the file"
-            )
+        if pcm_digest is not None:
+            pcm_digest.update(f"{rate}/{channels}/".encode())
         # Here, not at the top: the service reaches READY without scipy.signal.
         from scipy import signal
 
@@ -126,18 +112,19 @@ def analyse(path: Path, name: str | None = None) -> TrackFeatures:
         state = np.zeros(DECIMATION_TAPS - 1) if taps is not None else None
         meter = LoudnessMeter(rate, channels)
         mono_parts: list[np.ndarray] = []
-        peak, square_sum, frames, phase = 0.0, 0.0, 0, 0
+        peak, square_sum, analysed, frames, phase = 0.0, 0.0, 0, 0, 0
         limit = round(ANALYSIS_MAX_S * rate)
         try:
-            while frames < limit:
-                block = audio.read(
-                    min(BLOCK_FRAMES, limit - frames), dtype="float32", always_2d=True
-                )
-                if len(block) == 0:
-                    break
+            for block in _batched(audio.blocks(), BLOCK_FRAMES):
                 if not np.isfinite(block).all():
                     raise UnreadableAudio(name, "damaged: samples that are not numbers (NaN)")
                 frames += len(block)
+                if pcm_digest is not None:
+                    pcm_digest.update(_pcm16(block))
+                block = block[: max(0, limit - analysed)]
+                if not len(block):
+                    continue  # past the analysed part: decoded to check and hash it only
+                analysed += len(block)
                 meter.add(block)
                 peak = max(peak, float(np.max(np.abs(block))))
                 square_sum += float(np.sum(np.square(block, dtype=np.float64)))
@@ -148,24 +135,21 @@ def analyse(path: Path, name: str | None = None) -> TrackFeatures:
                     phase = (phase - len(mono)) % factor
                 else:
                     mono_parts.append(mono)
-        except (RuntimeError, ValueError, OSError) as exc:
-            raise UnreadableAudio(name, f"decoding failed ({_reason(exc, path)})") from exc
-        if 0 < frames < min(limit, audio.frames):
-            raise UnreadableAudio(
-                name, f"truncated: {frames / rate:.1f} of its {audio.frames / rate:.1f} s decode"
-            )
-        total_s = audio.frames / rate if audio.frames > 0 else frames / rate
-    if frames == 0:
-        raise UnreadableAudio(name, "no audio in the file")
+        except DecodeError as exc:
+            raise UnreadableAudio(name, str(exc)) from exc
+        if frames == 0:
+            raise UnreadableAudio(name, "no audio in the file")
+        if cut := audio.shortfall(frames):
+            raise UnreadableAudio(name, cut)
     spectral = spectral_summary(np.concatenate(mono_parts), rate // factor)
     tempo, confidence = tempo_estimate(spectral.onset_envelope, spectral.envelope_rate_hz)
     lufs = meter.integrated_lufs()
-    rms = math.sqrt(square_sum / (frames * channels))
+    rms = math.sqrt(square_sum / (analysed * channels))
     return TrackFeatures(
-        duration_s=round(max(total_s, frames / rate), 3),
+        duration_s=round(frames / rate, 3),
         sample_rate=rate,
         channels=channels,
-        analysed_s=round(frames / rate, 3),
+        analysed_s=round(analysed / rate, 3),
         loudness_lufs=_finite(lufs),
         loudness_range_lu=round(meter.range_lu(), 2),
         peak_dbfs=_finite(gain_to_db(peak)),
@@ -179,21 +163,33 @@ def analyse(path: Path, name: str | None = None) -> TrackFeatures:
     )
 
 
+def pcm_sha256(path: Path) -> str:
+    """The SHA-256 of a file's decoded audio as analyse() computes it."""
+    digest = hashlib.sha256()
+    analyse(path, pcm_digest=digest)
+    return digest.hexdigest()
+
+
 def read_segment(path: Path, start_s: float, seconds: float, sample_rate: int) -> np.ndarray:
     """Exactly round(seconds · sample_rate) stereo float32 frames from start_s (zero-padded
     past the track's end), resampled to sample_rate."""
     path = Path(path)
     n_out = round(seconds * sample_rate)
     with _open(path) as audio:
-        rate = int(audio.samplerate)
-        start = max(0, round(start_s * rate))
+        rate = audio.info.sample_rate
         wanted = math.ceil(seconds * rate) + 1
+        parts: list[np.ndarray] = []
+        got = 0
         try:
-            if start:
-                audio.seek(min(start, max(0, audio.frames - 1)) if audio.frames > 0 else start)
-            data = audio.read(wanted, dtype="float32", always_2d=True)
-        except (RuntimeError, ValueError, OSError) as exc:
-            raise UnreadableAudio(path.name, f"decoding failed ({_reason(exc, path)})") from exc
+            for block in audio.blocks(max(0.0, start_s)):
+                parts.append(block[: wanted - got])
+                got += len(parts[-1])
+                if got >= wanted:
+                    break
+        except DecodeError as exc:
+            raise UnreadableAudio(path.name, str(exc)) from exc
+    channels = audio.info.channels
+    data = np.concatenate(parts) if parts else np.zeros((0, channels), dtype=np.float32)
     stereo = np.repeat(data, 2, axis=1) if data.shape[1] == 1 else data[:, :2]
     if rate != sample_rate and len(stereo):
         from scipy import signal
@@ -204,6 +200,26 @@ def read_segment(path: Path, start_s: float, seconds: float, sample_rate: int) -
     take = min(n_out, len(stereo))
     out[:take] = stereo[:take]
     return out
+
+
+def _batched(blocks, size: int):
+    """Decoder blocks (a few thousand frames each) regrouped into blocks of `size` frames:
+    the analysis's per-block cost is then paid a few times a second of audio, not hundreds."""
+    pending: list[np.ndarray] = []
+    count = 0
+    for block in blocks:
+        pending.append(block)
+        count += len(block)
+        if count >= size:
+            yield np.concatenate(pending)
+            pending, count = [], 0
+    if pending:
+        yield np.concatenate(pending)
+
+
+def _pcm16(block: np.ndarray) -> bytes:
+    # 2^15: a 16-bit source (decoded as x / 32768) hashes its own samples, so WAV = FLAC.
+    return np.clip(np.rint(block * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
 def _finite(x: float) -> float | None:

@@ -4,6 +4,11 @@ Layout under the state directory (owner-only: files 0600, folders 0700):
 
     music/<listener id>/<track file>     copies of what the family brought
     music/<listener id>/index.json       features and tags per track (the cache)
+    music/_shared/…                      the same, for music every listener may hear
+
+The shared library (SHARED, which no listener id can be: ids start with a letter or digit)
+holds what the home offers everyone; `tracks(listener_id)` adds its tracks to the listener's
+own, except those whose audio the listener already has.
 
 The sequencer asks `tracks(listener_id)` for what it may choose (tracks tagged avoid are
 never offered) and puts `track.recipe_file` in Recipe(source="file", file=…); playback asks
@@ -46,6 +51,7 @@ from appliance.music.tags import Tags, read_tags, sidecar_for
 log = logging.getLogger(__name__)
 
 MUSIC_DIR = "music"
+SHARED = "_shared"  # the shared library's folder, named like a listener's in recipe files
 INDEX_NAME = "index.json"
 FEATURES_VERSION = 1  # bump when features change: cached entries are then recomputed
 FILE_MODE = 0o600
@@ -69,6 +75,7 @@ class Track:
     tags: Tags
     original_name: str = ""
     imported_at: str = ""
+    pcm_sha256: str = ""  # of the decoded audio; "" for tracks imported before it was kept
 
     @property
     def recipe_file(self) -> str:
@@ -83,6 +90,9 @@ class ImportReport:
     failed: list[tuple[Path, str]] = field(default_factory=list)  # refused: reported, skipped
     tag_problems: list[str] = field(default_factory=list)
     swept: list[str] = field(default_factory=list)  # an interrupted import's leftovers
+    # Files whose audio is already stored under another name: (file, the stored track's file).
+    # Their tracks are in already_there too.
+    same_audio: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def check_listener_id(listener_id: str) -> str:
@@ -98,6 +108,7 @@ class Library:
         self.root = Path(root)
         self._warned: set[str] = set()
         self._swept: set[str] = set()  # listeners whose folder this library has swept
+        self.owner = state_owner(self.root.parent)  # the state directory's owner
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> Library:
@@ -107,13 +118,25 @@ class Library:
     def listeners(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir() if (p / INDEX_NAME).is_file())
+        return sorted(
+            p.name for p in self.root.iterdir() if (p / INDEX_NAME).is_file() and p.name != SHARED
+        )
 
-    def tracks(self, listener_id: str, *, include_avoided: bool = False) -> list[Track]:
-        """The listener's tracks with features and tags, by file name."""
+    def tracks(
+        self, listener_id: str, *, include_avoided: bool = False, shared: bool = True
+    ) -> list[Track]:
+        """The listener's tracks with features and tags, by file name, then (with `shared`)
+        the shared library's whose audio the listener does not already have."""
         folder = self._open_listener(listener_id)
         entries = self._read_index(folder)
         tracks = [self._track(listener_id, name, entry) for name, entry in sorted(entries.items())]
+        if shared and listener_id != SHARED and (self.root / SHARED / INDEX_NAME).is_file():
+            own = {t.sha256 for t in tracks} | {t.pcm_sha256 for t in tracks if t.pcm_sha256}
+            tracks += [
+                t
+                for t in self.tracks(SHARED, include_avoided=True)
+                if t.sha256 not in own and t.pcm_sha256 not in own
+            ]
         return [t for t in tracks if include_avoided or not t.tags.avoid]
 
     def track(self, recipe_file: str) -> Track:
@@ -154,7 +177,7 @@ class Library:
         source = Path(source)
         if not source.exists() and not source.is_symlink():
             raise FileNotFoundError(f"{source} does not exist")
-        folder = ensure_private_dir(self._folder(listener_id))
+        folder = self._make_folder(listener_id)
         root = source if source.is_dir() else source.parent
         report = ImportReport()
         with folder_lock(folder):
@@ -182,7 +205,7 @@ class Library:
         name = _free_name(folder, path.name, entries)
         partial = folder / f".{name}.partial"
         try:
-            digest = _copy(candidate.read_from, partial)
+            digest = _copy(candidate.read_from, partial, self.owner)
         except OSError as exc:
             partial.unlink(missing_ok=True)
             report.failed.append((path, f"cannot be read ({exc.strerror or exc})"))
@@ -195,9 +218,10 @@ class Library:
                     self._write_index(folder, entries)
                 report.already_there.append(self._track(listener_id, known, entry))
                 return
+        pcm = hashlib.sha256()
         try:
             # Analyse the copy: what is stored is what was measured.
-            features = analyse(partial, path.name)
+            features = analyse(partial, path.name, pcm_digest=pcm)
             refused = refusal(features)
         except UnreadableAudio as exc:
             refused = exc.reason
@@ -205,12 +229,21 @@ class Library:
             partial.unlink(missing_ok=True)
             report.failed.append((path, refused))
             return
+        # The same music in another file (renamed, retagged, converted losslessly) decodes
+        # to the same samples: stored once.
+        for known, entry in entries.items():
+            if entry.get("pcm_sha256") == pcm.hexdigest():
+                partial.unlink()
+                report.same_audio.append((path, known))
+                report.already_there.append(self._track(listener_id, known, entry))
+                return
         # Renamed into place, then indexed: a crash between the two leaves a file the index
         # does not name, which the next sweep removes (recovery.py).
         os.replace(partial, folder / name)
         fsync_directory(folder)
         entries[name] = {
             "sha256": digest,
+            "pcm_sha256": pcm.hexdigest(),
             "original_name": path.name,
             "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "features_version": FEATURES_VERSION,
@@ -247,6 +280,28 @@ class Library:
                     self._swept.add(listener_id)
         return folder
 
+    # -- removal --------------------------------------------------------------------------
+    def remove(self, listener_id: str, track: str) -> Track:
+        """Take one track out of the listener's store: `track` is its file in the store (as
+        `attune music list` shows it) or its title (the imported file's name, with or without
+        its extension; any case). LibraryError when nothing or several tracks match.
+
+        The index forgets the track first (atomically), then the file goes: a crash between
+        leaves a file the index does not name, which the next sweep deletes."""
+        folder = self._folder(listener_id)
+        if not (folder / INDEX_NAME).is_file():
+            who = "the shared library" if listener_id == SHARED else listener_id
+            raise LibraryError(f"{who} has no personal music on this device")
+        with folder_lock(folder):
+            self._recover(folder)
+            entries = self._read_index(folder)
+            name = _match(track, entries, listener_id)
+            removed = self._track(listener_id, name, entries.pop(name))
+            self._write_index(folder, entries)
+            (folder / name).unlink(missing_ok=True)
+            fsync_directory(folder)
+        return removed
+
     # -- erasure --------------------------------------------------------------------------
     def forget(self, listener_id: str) -> tuple[int, int]:
         """Delete the listener's folder: every copied track, sidecar and the index. Returns
@@ -261,7 +316,20 @@ class Library:
 
     # -- internals ------------------------------------------------------------------------
     def _folder(self, listener_id: str) -> Path:
+        if listener_id == SHARED:
+            return self.root / SHARED
         return self.root / check_listener_id(listener_id)
+
+    def _make_folder(self, listener_id: str) -> Path:
+        """The listener's folder, created owner-only (and handed to the service's user)."""
+        folder = ensure_private_dir(self._folder(listener_id))
+        if self.owner is not None:
+            # Also mends what an earlier import as root left root-owned.
+            for path in (self.root, folder, *folder.iterdir()):
+                info = path.lstat()
+                if (info.st_uid, info.st_gid) != self.owner:
+                    os.lchown(path, *self.owner)
+        return folder
 
     def _read_index(self, folder: Path) -> dict[str, dict]:
         """The index's entries; an unreadable index counts as empty (the session then plays
@@ -305,7 +373,7 @@ class Library:
 
     def _write_index(self, folder: Path, entries: dict[str, dict]) -> None:
         text = json.dumps({"version": 1, "tracks": entries}, indent=1, sort_keys=True)
-        atomic_write_text(folder / INDEX_NAME, text + "\n", FILE_MODE)
+        atomic_write_text(folder / INDEX_NAME, text + "\n", FILE_MODE, owner=self.owner)
 
     def _track(self, listener_id: str, name: str, entry: dict) -> Track:
         return Track(
@@ -317,20 +385,65 @@ class Library:
             tags=Tags.from_dict(entry.get("tags", {})),
             original_name=entry.get("original_name", name),
             imported_at=entry.get("imported_at", ""),
+            pcm_sha256=entry.get("pcm_sha256", ""),
         )
 
 
-def _copy(source: Path, partial: Path) -> str:
-    """Copy `source` (not through a link) to `partial`, durably, owner-only; its SHA-256."""
+def state_owner(state_dir: Path) -> tuple[int, int] | None:
+    """Whom files written under `state_dir` must belong to: when root (sudo attune music
+    import) writes into a state directory another user owns (the service's `attune`), that
+    user; else None (files are the writer's own). Judged from the nearest folder that
+    exists."""
+    if os.geteuid() != 0:
+        return None
+    probe = Path(state_dir)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    info = probe.stat()
+    return None if info.st_uid == 0 else (info.st_uid, info.st_gid)
+
+
+def _copy(source: Path, partial: Path, owner: tuple[int, int] | None = None) -> str:
+    """Copy `source` (not through a link) to `partial`, durably, owner-only (`owner`'s when
+    given); its SHA-256."""
     digest = hashlib.sha256()
     with open_no_link(source) as src, open(partial, "wb") as dst:
         os.fchmod(dst.fileno(), FILE_MODE)
+        if owner is not None:
+            os.fchown(dst.fileno(), *owner)
         for chunk in iter(lambda: src.read(1 << 20), b""):
             digest.update(chunk)
             dst.write(chunk)
         dst.flush()
         os.fsync(dst.fileno())
     return digest.hexdigest()
+
+
+def _match(wanted: str, entries: dict[str, dict], listener_id: str) -> str:
+    """The stored file `wanted` names: a file name exactly, else a title (case-insensitive)."""
+    if wanted in entries:
+        return wanted
+    key = wanted.strip().casefold()
+    found = sorted(
+        name
+        for name, entry in entries.items()
+        if key
+        in {
+            name.casefold(),
+            os.path.splitext(name)[0].casefold(),
+            str(entry.get("original_name", "")).casefold(),
+            os.path.splitext(str(entry.get("original_name", "")))[0].casefold(),
+        }
+    )
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise LibraryError(
+            f"{wanted!r} matches {len(found)} of {listener_id}'s tracks ({', '.join(found)}); "
+            "name one by its file"
+        )
+    known = ", ".join(sorted(entries)) or "none"
+    raise LibraryError(f"{listener_id} has no track {wanted!r} (tracks: {known})")
 
 
 def _free_name(folder: Path, original: str, entries: dict[str, dict]) -> str:

@@ -1,5 +1,10 @@
 """Spoken prompts where a light is not enough: espeak-ng rendered to PCM at the session's rate.
 
+The words are those of `prompts.language` (prompt_texts.py), spoken by its espeak-ng voice.
+A recorded human voice wins where there is one: `<prompts.recordings_dir>/<language>/<key>.wav`
+(e.g. /etc/attune/prompts/de/call_staff.wav), any rate, mono or stereo; a recording that
+cannot be read is logged and espeak-ng speaks instead.
+
 espeak-ng (Debian package espeak-ng) writes a 22 050 Hz mono WAV to stdout; we resample it to
 the output rate, set its peak level and make it stereo. Each phrase is rendered once and kept.
 During a session the prompt is mixed over the music, which ducks under it; between sessions it
@@ -15,11 +20,14 @@ import shutil
 import subprocess
 import wave
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from appliance.music.levels import db_to_gain
+from appliance.service.prompt_texts import PHRASES as TEXTS
+from appliance.service.prompt_texts import resolve
 
 if TYPE_CHECKING:
     from appliance.music.mixer import Mixer
@@ -31,13 +39,7 @@ ESPEAK = "espeak-ng"
 ESPEAK_TIMEOUT_S = 10.0
 LEAD_IN_S = 0.15  # silence before the words, so the music has ducked when they start
 
-PHRASES = {
-    "session_starting": "The music session is starting.",
-    "session_ending": "The music session has ended.",
-    "wearable_not_found": "The heart rate strap was not found. The music goes on without it.",
-    "call_staff": "Please call a member of staff.",
-    "shutting_down": "Switching off.",
-}
+PHRASES = TEXTS["en"]  # the English texts, by key
 
 SpeechRenderer = Callable[[str, str, int], tuple[np.ndarray, int]]
 
@@ -97,9 +99,12 @@ class Prompts:
         duck_db: float,
         sample_rate: int,
         render: SpeechRenderer = espeak_render,
+        language: str = "auto",
+        recordings_dir: Path | None = None,
     ) -> None:
         self.enabled = enabled
-        self.voice = voice
+        self.language, self.voice = resolve(language, voice)
+        self.recordings_dir = recordings_dir
         self.words_per_min = words_per_min
         self.level_dbfs = level_dbfs
         self.duck_db = duck_db
@@ -108,18 +113,50 @@ class Prompts:
         self._cache: dict[str, np.ndarray] = {}
         self.played: list[tuple[str, str]] = []  # (phrase key, how): for the log and tests
 
+    def recording(self, key: str) -> Path | None:
+        """Where a recorded voice for `key` in this language would be."""
+        if self.recordings_dir is None:
+            return None
+        return Path(self.recordings_dir) / self.language / f"{key}.wav"
+
     def pcm(self, key: str) -> np.ndarray | None:
         if not self.enabled:
             return None
         if key not in self._cache:
+            recorded = self._recorded(key)
+            if recorded is not None:
+                self._cache[key] = to_output(*recorded, self.sample_rate, self.level_dbfs)
+                return self._cache[key]
             try:
-                mono, rate = self._render(PHRASES[key], self.voice, self.words_per_min)
+                mono, rate = self._render(TEXTS[self.language][key], self.voice, self.words_per_min)
             except PromptUnavailable as exc:
                 log.warning("spoken prompts off: %s", exc)
                 self.enabled = False
                 return None
             self._cache[key] = to_output(mono, rate, self.sample_rate, self.level_dbfs)
         return self._cache[key]
+
+    def _recorded(self, key: str) -> tuple[np.ndarray, int] | None:
+        """(mono float32, rate) of the recorded voice for `key`, or None (no file, or one
+        that cannot be read: logged, and espeak-ng speaks)."""
+        path = self.recording(key)
+        if path is None or not path.is_file():
+            return None
+        import soundfile
+
+        try:
+            data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        except (RuntimeError, ValueError, OSError) as exc:
+            log.warning(
+                "prompt %r: the recording %s cannot be read (%s); espeak-ng speaks", key, path, exc
+            )
+            return None
+        if not len(data) or not np.isfinite(data).all():
+            log.warning(
+                "prompt %r: the recording %s holds no usable audio; espeak-ng speaks", key, path
+            )
+            return None
+        return data.mean(axis=1).astype(np.float32), int(rate)
 
     def warm(self, *keys: str) -> None:
         """Render ahead, so a prompt costs nothing when it is needed."""

@@ -111,6 +111,8 @@ def make_service(
     prompts = Prompts(
         enabled=p.enabled,
         voice=p.voice,
+        language=p.language,
+        recordings_dir=p.recordings_dir,
         words_per_min=p.words_per_min,
         level_dbfs=p.level_dbfs,
         duck_db=p.duck_db,

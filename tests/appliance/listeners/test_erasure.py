@@ -70,7 +70,7 @@ def device(tmp_path: Path) -> dict[str, Path]:
     )
     usb = tmp_path / "usb"
     usb.mkdir()
-    t = np.arange(48000 * 12) / 48000  # over the import's 10 s minimum
+    t = np.arange(48000 * 31) / 48000  # over the import's 30 s minimum
     tone = (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
     sf.write(str(usb / "Waltz.wav"), np.stack([tone, tone], axis=1), 48000)
     (usb / "Waltz.yaml").write_text("mood: calm\n")

@@ -190,3 +190,21 @@ def test_an_age_band_is_kept_and_a_birth_date_is_refused(tmp_path) -> None:
     assert profile is None
     by_key = {p.key: p.message for p in problems}
     assert "18-39" in by_key["age_band"] and by_key["birth_date"].startswith("unknown key")
+
+
+def test_an_old_profile_with_music_dir_is_refused_saying_what_to_do(tmp_path, capsys) -> None:
+    from appliance.cli import main as attune
+
+    folder = tmp_path / "listeners"
+    path = write(folder, "l42.yaml", GOOD + "music_dir: /srv/music/L-0042\n")
+    profiles, problems = load_listeners(folder)
+    assert profiles == []
+    [problem] = problems
+    assert (problem.line, problem.key) == (12, "music_dir")
+    assert "attune music import --listener <id> FOLDER" in problem.message
+    config = tmp_path / "attune.yaml"
+    config.write_text(f"device:\n  state_dir: {tmp_path / 'state'}\n")
+    code = attune(["--config", str(config), "listeners", "check", "--dir", str(folder)])
+    _, err = capsys.readouterr()
+    assert code != 0 and f"{path}:12: music_dir: is no longer used" in err
+    assert "Traceback" not in err

@@ -21,7 +21,7 @@ RATE = 8000
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def song(path: Path, seconds: float = 10.5, hz: float = 330.0) -> Path:
+def song(path: Path, seconds: float = 30.5, hz: float = 330.0) -> Path:
     """A 16-bit mono WAV (the wave module) with a beat, long and loud enough to import."""
     t = np.arange(round(seconds * RATE)) / RATE
     mono = 0.3 * np.sin(2 * np.pi * hz * t) * (0.6 + 0.4 * np.cos(2 * np.pi * 1.5 * t))

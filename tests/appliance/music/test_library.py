@@ -40,9 +40,9 @@ def write(path, pcm, rate=RATE):
 def usb(tmp_path):
     stick = tmp_path / "usb"
     (stick / "Album").mkdir(parents=True)
-    write(stick / "Waltz.flac", pulse_music(72, 20, 0.5))
-    write(stick / "Album" / "Quiet.ogg", pulse_music(60, 20, 0.25))
-    write(stick / "Album" / "Hymn.wav", pulse_music(90, 12, 0.3))
+    write(stick / "Waltz.flac", pulse_music(72, 35, 0.5))
+    write(stick / "Album" / "Quiet.ogg", pulse_music(60, 35, 0.25))
+    write(stick / "Album" / "Hymn.wav", pulse_music(90, 32, 0.3))
     (stick / "Album" / "Hymn.yaml").write_text("vocals: yes\nfamiliar: no\nera: 1950s\n")
     (stick / "Waltz.yaml").write_text("avoid: reminds her of the war\nmood: calm\n")
     (stick / "Broken.mp3").write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\xff\x00" * 4000)
@@ -76,7 +76,7 @@ def test_import_copies_analyses_tags_and_skips_unreadable(tmp_path, usb):
     assert waltz.features.tempo_bpm == pytest.approx(72, rel=0.02)
     assert waltz.features.tempo_confidence > 0.5
     assert hymn.features.tempo_bpm == pytest.approx(90, rel=0.02)
-    assert hymn.features.duration_s == pytest.approx(12.0, abs=0.01)
+    assert hymn.features.duration_s == pytest.approx(32.0, abs=0.01)
     assert quiet.features.loudness_lufs == pytest.approx(waltz.features.loudness_lufs - 6, abs=1.5)
     assert 200 < waltz.features.spectral_centroid_hz < 1000
     assert waltz.features.onset_density_per_s == pytest.approx(72 / 60, rel=0.25)
@@ -96,7 +96,7 @@ def test_import_again_uses_the_cache_and_refreshes_tags(tmp_path, usb):
     # Same name, other content: stored beside it, not over it.
     write(
         usb / "other" / "Hymn.wav" if (usb / "other").mkdir() is None else None,
-        pulse_music(60, 12, 0.2),
+        pulse_music(60, 32, 0.2),
     )
     assert [t.file for t in library.import_path("ann", usb / "other").imported] == ["Hymn-2.wav"]
 
@@ -121,11 +121,11 @@ def test_segments_are_loudness_matched_resampled_and_faded(tmp_path, usb):
     assert rms_dbfs(loud[fade:-fade]) == pytest.approx(rms_dbfs(quiet[fade:-fade]), abs=0.5)
     assert rms_dbfs(loud[fade:-fade]) == pytest.approx(-24.0, abs=1.0)
     assert abs(loud[0, 0]) < 1e-3 and abs(loud[-1, 0]) < 1e-3  # faded: no click
-    # Past the end of a 12 s track: silence, after a fade.
-    tail = library.load_segment("ann/Hymn.wav", 6.0, 44100, -24.0, start_s=9.0)
+    # Past the end of a 32 s track: silence, after a fade.
+    tail = library.load_segment("ann/Hymn.wav", 6.0, 44100, -24.0, start_s=29.0)
     assert not np.any(tail[3 * 44100 :]) and np.any(tail[: 2 * 44100])
     # A whisper is lifted at most MAX_BOOST_DB (its hiss would come up with it).
-    whisper = write(tmp_path / "Whisper.wav", pulse_music(60, 12, 0.015))  # ~-57 dBFS RMS
+    whisper = write(tmp_path / "Whisper.wav", pulse_music(60, 32, 0.015))  # ~-57 dBFS RMS
     library.import_path("ann", whisper)
     lifted = library.load_segment("ann/Whisper.wav", 6.0, 44100, -24.0)
     whisper_rms = library.track("ann/Whisper.wav").features.rms_dbfs
@@ -193,17 +193,17 @@ def test_junk_is_refused_with_its_reason_and_never_a_traceback(tmp_path, capsys)
     stick = tmp_path / "usb"
     stick.mkdir()
     rate = 22050
-    music = pulse_music(80, 30, 0.4, rate)[:, 0]
-    pcm16_wav(stick / "Good.wav", music[: 12 * rate], rate)
+    music = pulse_music(80, 45, 0.4, rate)[:, 0]
+    pcm16_wav(stick / "Good.wav", music[: 32 * rate], rate)
     whole = pcm16_wav(tmp_path / "whole.wav", music, rate).read_bytes()
-    (stick / "Truncated.wav").write_bytes(whole[: len(whole) * 2 // 3])  # 20 s left of 30
-    pcm16_wav(stick / "Silent.wav", np.zeros(12 * rate), rate)
-    pcm16_wav(stick / "Hiss.wav", music[: 12 * rate] * 10 ** (-70 / 20), rate)
+    (stick / "Truncated.wav").write_bytes(whole[: len(whole) * 2 // 3])  # 30 s left of 45
+    pcm16_wav(stick / "Silent.wav", np.zeros(32 * rate), rate)
+    pcm16_wav(stick / "Hiss.wav", music[: 32 * rate] * 10 ** (-70 / 20), rate)
     pcm16_wav(stick / "Blip.wav", music[: rate // 2], rate)
     pcm16_wav(stick / "Empty.wav", np.zeros(0), rate)
     pcm16_wav(stick / "OneHertz.wav", music[:30], 1)
     pcm16_wav(stick / "EightHertz.wav", music[:240], 8)
-    sf.write(str(stick / "NaN.wav"), np.full(12 * rate, np.nan, np.float32), rate, "FLOAT")
+    sf.write(str(stick / "NaN.wav"), np.full(32 * rate, np.nan, np.float32), rate, "FLOAT")
     (stick / "Corrupt.mp3").write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\xff\x00" * 4000)
     config = tmp_path / "attune.yaml"
     config.write_text(f"device:\n  state_dir: {tmp_path / 'state'}\n")
