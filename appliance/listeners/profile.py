@@ -18,6 +18,7 @@ from appliance.config.errors import ConfigError, Problem, did_you_mean
 from appliance.config.validators import BleAddressList, Bool, FilePath, Float, OneOf
 from appliance.config.yamlread import read_yaml_file
 from appliance.listeners.schedule import ScheduleSlot, parse_slot
+from appliance.sequencer.familiar import LifeHistory, parse_born
 from appliance.sequencer.profile import (
     CONSTRAINTS,
     MAX_SESSION_MIN,
@@ -47,6 +48,10 @@ class ListenerProfile:
     default: bool = False
     schedule: tuple[ScheduleSlot, ...] = ()
     age_band: str | None = None  # resting norms for the entry estimate; never a birth date
+    # Life history the music choice uses (sequencer/familiar.py): birth year or decade as a
+    # (first, last) year range, and the cultural backgrounds their music may come from.
+    born: tuple[int, int] | None = None
+    culture: tuple[str, ...] = ()
     file: str = ""
 
     @property
@@ -63,6 +68,23 @@ class ListenerProfile:
             breathing_guide=self.breathing_guide,
             session_min=self.session_min,
         )
+
+    def life_history(self) -> LifeHistory:
+        return LifeHistory(born=self.born, culture=self.culture)
+
+
+def _born(value: Any) -> tuple[int, int]:
+    first, last = parse_born(value)
+    if not 1900 <= first <= date.today().year:
+        raise ValueError(f"{value!r} is outside 1900..{date.today().year}")
+    return first, last
+
+
+def _culture(value: Any) -> tuple[str, ...]:
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ValueError(f"{value!r} is not a text or a list of texts, like [Irish, Catholic]")
+    return tuple(v.strip() for v in values)
 
 
 def _wearable(value: Any) -> str:
@@ -106,6 +128,8 @@ FIELDS: Mapping[str, tuple[Callable[[Any], Any], bool]] = {
     "default": (Bool(), False),
     "schedule": (_schedule, False),
     "age_band": (OneOf(tuple(AGE_BANDS)), False),
+    "born": (_born, False),
+    "culture": (_culture, False),
 }
 CONSENT_FIELDS = ("given", "date")
 
@@ -156,6 +180,8 @@ def parse_profile(
         default=values.get("default", False),
         schedule=values.get("schedule", ()),
         age_band=values.get("age_band"),
+        born=values.get("born"),
+        culture=values.get("culture", ()),
         file=file,
     )
     return profile, problems
