@@ -216,6 +216,8 @@ class AdaptiveSequencer:
         return self._finish(base, recipe, arm, probability, why, state)
 
     def _prefers_familiar(self, base: Decision) -> bool:
+        if self.learning.watch.turned:  # their own music stopped helping: no preference
+            return False
         return self.policy == "adaptive" and (base.phase == "iso" or base.stop)
 
     def _preferred(self, base: Decision, arms: list[A.Arm]) -> tuple[A.Arm, str] | None:
@@ -275,6 +277,8 @@ class AdaptiveSequencer:
             choice = ArmChoice(arm.key, tuple(context))
         if recipe.source == "file" and self.library is not None:
             why = f"{self.library.describe(recipe)}; {why}"
+        if (note := self.learning.watch.take_note()) is not None:
+            why += f"; {note}"
         period = None
         if self.profile.breathing_guide and base.phase in breathing.GUIDED_PHASES:
             self._swell_bpm = breathing.swell_rate_bpm(state.breathing_rate_bpm, self._swell_bpm)
