@@ -181,12 +181,17 @@ class StretchedSource:
             return chunk
 
     def close(self) -> None:
+        """Stop making chunks. Not waited for: the mixer may close a source mid-pull, and the
+        thread ends by itself after the chunk it is making."""
         with self._cond:
             self._closed = True
             self._ready.clear()
             self._cond.notify_all()
-        if self._thread is not threading.current_thread():
-            self._thread.join()
+
+    def join(self, timeout_s: float | None = None) -> bool:
+        """Whether the thread has ended (tests)."""
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
 
 
 def edge_gain(at: int, n: int, fade: int, sounding: int) -> np.ndarray:

@@ -125,7 +125,8 @@ def test_the_stream_stops_cleanly_when_closed_early(engine):
     recipe = Recipe(92.0, source="file", file="ann/Moon River.wav", speed=0.92)
     source = engine.stream(recipe, 60.0)
     assert np.abs(source.read(RATE)).max() > 0
-    source.close()  # mid-segment: the worker thread ends
+    source.close()  # mid-segment: the worker thread ends after the chunk it is making
+    assert source.join(30.0)
 
 
 def test_speed_limits():
