@@ -149,3 +149,17 @@ def read_all_frames(chunker: Chunker) -> int:
 def test_read_all_of_a_stretched_stream(engine):
     recipe = Recipe(95.0, source="file", file="ann/Moon River.wav", speed=0.95)
     assert read_all(engine.stream(recipe, 3.0)).shape == (3 * RATE, 2)
+
+
+def test_the_stretch_limit_is_a_validated_config_key(tmp_path):
+    from appliance.config import ConfigError, load_config
+
+    path = tmp_path / "a.yaml"
+    path.write_text("music:\n  stretch_limit_pct: 6\n")
+    assert load_config(path, etc_dir=tmp_path / "none").music.stretch_limit_pct == 6.0
+    path.write_text("music:\n  stretch_limit_pct: 40\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path, etc_dir=tmp_path / "none")
+    assert [str(p) for p in error.value.problems] == [
+        f"{path}:2: music.stretch_limit_pct: 40 is out of range; allowed: 0..25"
+    ]
