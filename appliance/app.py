@@ -107,7 +107,10 @@ class Appliance:
         library = None
         if listener_id is not None:
             library = LibraryTracks(
-                Library.in_state_dir(Path(self.config.device.state_dir)), listener_id
+                Library.in_state_dir(Path(self.config.device.state_dir)),
+                listener_id,
+                stretch_limit=self.config.music.stretch_limit_pct / 100.0,
+                life=profile.life_history() if profile is not None else None,
             )
         return make_sequencer(
             self.config,

@@ -107,6 +107,8 @@ SCHEMA: Mapping[str, Option] = {
     "audio.max_spl_db": Option(Float(30.0, 85.0)),  # 85 dB(A): the workplace hearing limit
     "music.soundfont": _ABSOLUTE_PATH,
     "music.polyphony": Option(Int(8, 256)),
+    # How far a personal track may be slowed or quickened to follow the arc (percent).
+    "music.stretch_limit_pct": Option(Float(0.0, 25.0)),
     "session.goal": Option(OneOf(GOALS)),
     "session.length_min": Option(Float(2.0, 180.0)),
     "session.calibration_min": Option(Float(0.5, 30.0)),

@@ -8,16 +8,17 @@ keeps nothing of a session beyond its anonymous outcome.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from appliance.affect.priors import AGE_BANDS
-from appliance.config.errors import ConfigError, Problem, did_you_mean
+from appliance.config.errors import Problem, did_you_mean
 from appliance.config.validators import BleAddressList, Bool, Float, OneOf
 from appliance.config.yamlread import read_yaml_file
 from appliance.listeners.schedule import ScheduleSlot, parse_slot
+from appliance.sequencer.familiar import LifeHistory, parse_born
 from appliance.sequencer.profile import (
     CONSTRAINTS,
     MAX_SESSION_MIN,
@@ -49,6 +50,10 @@ class ListenerProfile:
     # Opted in to the comparison: each session plays the adaptive music or the fixed
     # U-sequence, drawn at random (listeners/comparison.py). Needs consent: it rests on records.
     compare_adaptation: bool = False
+    # Life history the music choice uses (sequencer/familiar.py): birth year or decade as a
+    # (first, last) year range, and the cultural backgrounds their music may come from.
+    born: tuple[int, int] | None = None
+    culture: tuple[str, ...] = ()
     file: str = ""
 
     @property
@@ -65,6 +70,23 @@ class ListenerProfile:
             breathing_guide=self.breathing_guide,
             session_min=self.session_min,
         )
+
+    def life_history(self) -> LifeHistory:
+        return LifeHistory(born=self.born, culture=self.culture)
+
+
+def _born(value: Any) -> tuple[int, int]:
+    first, last = parse_born(value)
+    if not 1900 <= first <= date.today().year:
+        raise ValueError(f"{value!r} is outside 1900..{date.today().year}")
+    return first, last
+
+
+def _culture(value: Any) -> tuple[str, ...]:
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ValueError(f"{value!r} is not a text or a list of texts, like [Irish, Catholic]")
+    return tuple(v.strip() for v in values)
 
 
 def _wearable(value: Any) -> str:
@@ -108,6 +130,8 @@ FIELDS: Mapping[str, tuple[Callable[[Any], Any], bool]] = {
     "schedule": (_schedule, False),
     "age_band": (OneOf(tuple(AGE_BANDS)), False),
     "compare_adaptation": (Bool(), False),
+    "born": (_born, False),
+    "culture": (_culture, False),
 }
 CONSENT_FIELDS = ("given", "date")
 # Keys older profiles may carry that mean nothing now, with what to do instead. `music_dir`
@@ -181,6 +205,8 @@ def parse_profile(
         schedule=values.get("schedule", ()),
         age_band=values.get("age_band"),
         compare_adaptation=values.get("compare_adaptation", False),
+        born=values.get("born"),
+        culture=values.get("culture", ()),
         file=file,
     )
     return profile, problems
@@ -214,70 +240,3 @@ def _parse_consent(
     elif given:
         problem(("consent", "date"), "consent given needs the date it was given")
     return Consent(given, when)
-
-
-PROFILE_SUFFIXES = (".yaml", ".yml")
-
-
-def load_listeners(
-    directory: Path, *, today: date | None = None
-) -> tuple[list[ListenerProfile], list[Problem]]:
-    """Every *.yaml and *.yml profile in `directory` (sorted by file name), and every problem.
-
-    A broken profile is skipped with its problems and the others load: one typo must never
-    cost the device every listener. A missing directory is no profile at all (anonymous
-    sessions), not an error."""
-    profiles: list[ListenerProfile] = []
-    problems: list[Problem] = []
-    if not directory.is_dir():
-        return profiles, problems
-    paths = sorted(p for p in directory.iterdir() if p.suffix in PROFILE_SUFFIXES)
-    for path in paths:
-        try:
-            profile, found = parse_profile(path, today=today)
-        except Exception as exc:  # the last line of defence: one file must not stop the service
-            profile, found = None, [Problem(str(path), None, "", f"cannot be read ({exc!r})")]
-        problems.extend(found)
-        if profile is not None:
-            profiles.append(profile)
-    kept, clashes = _cross_check(profiles)
-    return kept, problems + clashes
-
-
-def _cross_check(profiles: list[ListenerProfile]) -> tuple[list[ListenerProfile], list[Problem]]:
-    """Profiles sharing an id or a wearable are all skipped (which one is the listener's is
-    not ours to guess, and consent differs between files); a second default stays a profile
-    but not the default."""
-    problems: list[Problem] = []
-    skipped: set[str] = set()
-    for key in ("id", "wearable"):
-        owners: dict[str, list[str]] = {}
-        for p in profiles:
-            if (value := getattr(p, key)) is not None:
-                owners.setdefault(value, []).append(p.file)
-        for value, files in owners.items():
-            for file in files if len(files) > 1 else ():
-                others = ", ".join(f for f in files if f != file)
-                message = f"{value} is also the {key} of {others}; skipped until only one has it"
-                problems.append(Problem(file, None, key, message))
-                skipped.add(file)
-    kept: list[ListenerProfile] = []
-    default: str | None = None
-    for p in profiles:
-        if p.file in skipped:
-            continue
-        if p.default and default is not None:
-            message = f"{default} is already the default; this profile is not used as one"
-            problems.append(Problem(p.file, None, "default", message))
-            p = replace(p, default=False)
-        elif p.default:
-            default = p.file
-        kept.append(p)
-    return kept, problems
-
-
-def load_listeners_or_raise(directory: Path) -> list[ListenerProfile]:
-    profiles, problems = load_listeners(directory)
-    if problems:
-        raise ConfigError(problems)
-    return profiles

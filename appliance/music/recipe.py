@@ -33,6 +33,9 @@ class Recipe:
     vocals: bool = False
     seed: int = 0
     percussion: bool = False  # soft brushes and shaker on the beat; never unless asked
+    # A personal track played this many times as fast, its pitch unchanged (music/stretch.py);
+    # tempo_bpm is then the tempo it is heard at.
+    speed: float = 1.0
 
     def __post_init__(self) -> None:
         if self.key not in KEYS:
@@ -45,6 +48,8 @@ class Recipe:
             raise ValueError(f"tempo {self.tempo_bpm} BPM is outside 20..200")
         if not 0.0 <= self.density <= 1.0:
             raise ValueError(f"density {self.density} is outside 0..1")
+        if not 0.5 <= self.speed <= 2.0:
+            raise ValueError(f"speed {self.speed} is outside 0.5..2")
 
     def with_(self, **changes: object) -> Recipe:
         return replace(self, **changes)
@@ -56,6 +61,8 @@ class Recipe:
         if self.source == "silence":
             return "near-silence"
         if self.source == "file":
+            if self.speed != 1.0:  # only a personal track is ever stretched
+                return f"personal track {self.file} at {self.speed:.0%} speed"
             return f"personal track {self.file}"
         return (
             f"{self.tempo_bpm:.0f} BPM {self.key} {self.mode} {self.instrument}, "

@@ -92,6 +92,7 @@ class AdaptiveSequencer:
         self._last: Decision | None = None  # what was played
         self._hold: Recipe | None = None  # set by a safety step back: calm until the end
         self._swell_bpm: float | None = None
+        self._arm: A.Arm | None = None  # the arm last played (a personal one's family too)
         self.outcomes: list[Outcome] = []
 
     # --- what callers and tests read ------------------------------------------------------
@@ -182,6 +183,8 @@ class AdaptiveSequencer:
         learning_ok = self._learning_ok(base, state)
         adaptive = self.policy == "adaptive" and learning_ok
         kept = None if adaptive else self.chooser.kept_arm  # the bandit chooses at every step
+        if self._prefers_familiar(base):
+            kept = None  # the familiar music's arm must be among the options
         # The session's arm, when it still fits, is all a step needs to check (fast path).
         options = self._allowed(base, previous, (kept,)) if kept is not None else {}
         options = options or self._allowed(base, previous)
@@ -198,16 +201,37 @@ class AdaptiveSequencer:
         current = None
         if self._last is not None and self._base is not None:
             current = A.arm_of(self._last.recipe, self._base.recipe.density)
+            if current.instrument == A.PERSONAL and self._arm is not None:
+                current = self._arm  # arm_of cannot tell a personal track's family
         arm, probability, why = self.chooser.choose(
             list(options),
             self._context(base, state),
             current,
             learning_ok=learning_ok,
             opening=previous is None,
+            preferred=self._preferred(base, list(options)),
         )
         recipe, used_base = options[arm]
         self._base = replace(base, recipe=used_base)
         return self._finish(base, recipe, arm, probability, why, state)
+
+    def _prefers_familiar(self, base: Decision) -> bool:
+        if self.learning.watch.turned:  # their own music stopped helping: no preference
+            return False
+        return self.policy == "adaptive" and (base.phase == "iso" or base.stop)
+
+    def _preferred(self, base: Decision, arms: list[A.Arm]) -> tuple[A.Arm, str] | None:
+        """At iso entry and in the session's last segment, the listener's familiar music
+        (familiar, then reminiscence, then their culture's) when a track of it fits: where
+        recognition helps most, meeting them where they are and sending them off."""
+        if not self._prefers_familiar(base):
+            return None
+        where = "iso entry" if base.phase == "iso" else "the session's end"
+        for family in A.TRACK_FAMILIES:
+            arm = A.Arm(A.PERSONAL, A.ANY_MODE, family)
+            if arm in arms:
+                return arm, where
+        return None
 
     @staticmethod
     def _learning_ok(base: Decision, state: SequencerState) -> bool:
@@ -247,9 +271,14 @@ class AdaptiveSequencer:
         state: SequencerState,
     ) -> Decision:
         choice = None
+        self._arm = arm
         if arm is not None:
             context = self._context(base, state).round(4).tolist()
             choice = ArmChoice(arm.key, tuple(context))
+        if recipe.source == "file" and self.library is not None:
+            why = f"{self.library.describe(recipe)}; {why}"
+        if (note := self.learning.watch.take_note()) is not None:
+            why += f"; {note}"
         period = None
         if self.profile.breathing_guide and base.phase in breathing.GUIDED_PHASES:
             self._swell_bpm = breathing.swell_rate_bpm(state.breathing_rate_bpm, self._swell_bpm)

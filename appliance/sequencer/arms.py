@@ -21,6 +21,11 @@ FAMILIES = (*INSTRUMENTS, PERSONAL)
 MODES = ("major", "minor")
 TEXTURES: dict[str, float] = {"standard": 0.0, "sparse": -0.1}  # density offset
 MIN_DENSITY = 0.05
+# A personal arm's "texture" is its track family (familiar.py): each is learnt on its own
+# factor. "standard" stays the key of personal music none of these describe (and of every
+# personal choice recorded before families existed).
+TRACK_FAMILIES = ("familiar", "reminiscence", "culture")
+OTHER_FAMILY = "standard"
 
 
 @dataclass(frozen=True, order=True)
@@ -37,6 +42,13 @@ class Arm:
     def key(self) -> str:
         return f"{self.instrument}/{self.mode}/{self.texture}"
 
+    @property
+    def family(self) -> str | None:
+        """A personal arm's track family (familiar.py's names; "other" for the rest)."""
+        if self.instrument != PERSONAL:
+            return None
+        return "other" if self.texture == OTHER_FAMILY else self.texture
+
     @classmethod
     def parse(cls, key: str) -> Arm:
         instrument, mode, texture = key.split("/")
@@ -51,6 +63,7 @@ class Arm:
 ALL_ARMS: tuple[Arm, ...] = tuple(
     [Arm(i, m, t) for i in INSTRUMENTS for m in MODES for t in TEXTURES]
     + [Arm(PERSONAL, ANY_MODE)]  # a personal track brings its own timbre, mode and texture
+    + [Arm(PERSONAL, ANY_MODE, family) for family in TRACK_FAMILIES]
 )
 # The clinical default: what the rules-only sequencer plays (piano, major, the rules' density).
 DEFAULT_ARM = Arm("piano", "major", "standard")
@@ -74,7 +87,7 @@ PHASE_GROUPS = {
     "safety-hold": 1,
     "rise": 2,
 }
-N_ARM_FEATURES = len(FAMILIES) + len(MODES) + len(TEXTURES)
+N_ARM_FEATURES = len(FAMILIES) + len(MODES) + len(TEXTURES) + len(TRACK_FAMILIES)
 N_CONTEXT = 3 + 1 + 2 + 1
 N_FEATURES = N_ARM_FEATURES + N_CONTEXT
 START_Z_LIMIT = 3.0
@@ -87,7 +100,11 @@ def arm_vector(arm: Arm) -> np.ndarray:
     x[FAMILIES.index(arm.instrument)] = 1.0
     if arm.mode in MODES:
         x[len(FAMILIES) + MODES.index(arm.mode)] = 1.0
-    x[len(FAMILIES) + len(MODES) + list(TEXTURES).index(arm.texture)] = 1.0
+    offset = len(FAMILIES) + len(MODES)
+    if arm.texture in TEXTURES:
+        x[offset + list(TEXTURES).index(arm.texture)] = 1.0
+    else:
+        x[offset + len(TEXTURES) + TRACK_FAMILIES.index(arm.texture)] = 1.0
     return x
 
 
@@ -120,9 +137,20 @@ def design(arms: list[Arm], context: np.ndarray) -> np.ndarray:
 
 
 class PersonalLibrary(Protocol):
-    """The listener's own music: a track fitting the recipe (tempo, mode), or None."""
+    """The listener's own music: a track of `family` fitting the recipe's tempo (stretched
+    within limits, or with no clear pulse where the arc holds its tempo), or None; and a line
+    for the decision's reason naming what a chosen recipe plays."""
 
-    def find(self, recipe: Recipe, *, allow_vocals: bool) -> Recipe | None: ...
+    def find(
+        self,
+        recipe: Recipe,
+        *,
+        allow_vocals: bool,
+        family: str = "other",
+        holds_tempo: bool = False,
+    ) -> Recipe | None: ...
+
+    def describe(self, recipe: Recipe) -> str: ...
 
 
 def apply_arm(
@@ -132,6 +160,7 @@ def apply_arm(
     library: PersonalLibrary | None = None,
     allow_vocals: bool = False,
     previous: Recipe | None = None,
+    holds_tempo: bool = False,
 ) -> Recipe | None:
     """The rules' recipe played as `arm`, or None when the arm cannot be played now (no
     personal track fits). A personal track's recipe keeps the previous instrument, mode and
@@ -144,7 +173,9 @@ def apply_arm(
         wanted = base.with_(
             instrument=nominal.instrument, mode=nominal.mode, density=nominal.density
         )
-        track = library.find(wanted, allow_vocals=allow_vocals)
+        track = library.find(
+            wanted, allow_vocals=allow_vocals, family=arm.family or "other", holds_tempo=holds_tempo
+        )
         if track is None or track.source != "file" or (track.vocals and not allow_vocals):
             return None
         return track.with_(

@@ -158,6 +158,15 @@ class LinearThompson:
         self.evidence = self.earlier.plus(self.session.centred())
         self._posterior = None
 
+    def forget_earlier(self) -> None:
+        """A change seen from outside the contrasts (own_music.py): fade the earlier evidence
+        hard, as a detected change does."""
+        self.change_detected = True
+        self.earlier = self.earlier.discounted(CHANGE_DISCOUNT)
+        self._earlier_posterior = None
+        self.evidence = self.earlier.plus(self.session.centred())
+        self._posterior = None
+
     def _detect_change(self) -> None:
         """Fade the earlier evidence hard, once, if this session's contrasts turn away from
         what the earlier posterior predicts more than its noise and uncertainty explain."""

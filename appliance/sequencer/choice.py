@@ -46,14 +46,31 @@ class ArmChooser:
         *,
         learning_ok: bool,
         opening: bool,
+        preferred: tuple[A.Arm, str] | None = None,
     ) -> Choice:
+        """`preferred`: (the listener's familiar music's arm, where in the session): played
+        unless the evidence is confident something else does better for them."""
         chosen = self.session_choice
         keep = self.policy != "adaptive" or not learning_ok
+        if preferred is not None:  # a rule of its own: it holds whether the bandit learns or not
+            self.session_choice = self._prefer(arms, context, *preferred, learning_ok)
+            return self.session_choice
         if keep and chosen is not None and chosen[0] in arms:
             arm, probability, _ = chosen
             return arm, probability, f"{arm.key} kept for the session (p={probability:.2f})"
         self.session_choice = self._pick(arms, context, current, learning_ok, opening)
         return self.session_choice
+
+    def _prefer(
+        self, arms: list[A.Arm], context: np.ndarray, arm: A.Arm, where: str, learning_ok: bool
+    ) -> Choice:
+        best, confidence = (arm, 0.5)
+        if learning_ok:
+            best, confidence = self.bandit.conservative_best(arms, context, arm)
+        if best == arm:
+            return arm, 1.0, f"{arm.key}: {arm.family} music preferred at {where}"
+        why = f"{best.key} at {where}: {confidence:.0%} sure it does better than {arm.family}"
+        return best, 1.0, f"{why} music for them now"
 
     def _pick(
         self,

@@ -27,9 +27,13 @@ NOISE_SD_FLOOR = 0.1  # never believe the rewards almost exact
 PRIOR_PRECISION = 4.0  # prior sd 0.5 reward units per feature: arm effects are believed modest
 DEFAULT_ARM_BONUS = 0.15  # prior reward edge of the clinical default's factors: conservative
 POPULATION_WEIGHT = 0.5  # how far other listeners move a new listener's prior from the clinic
-STATE_VERSION = 3  # 3: + session progress feature, residual sum of squares and dof (noise)
-READABLE_VERSIONS = (2, 3)  # 2 is read without residuals and an empty progress feature
-V2_FEATURES = A.N_FEATURES - 1
+# 3: + session progress feature, residual sum of squares and dof (noise); 4: + the personal
+# track families' factors (arms.TRACK_FAMILIES)
+STATE_VERSION = 4
+READABLE_VERSIONS = (2, 3, 4)  # older layouts are read with empty rows for what they lacked
+V3_FEATURES = A.N_FEATURES - len(A.TRACK_FAMILIES)
+V3_ARM_FEATURES = A.N_ARM_FEATURES - len(A.TRACK_FAMILIES)
+V2_FEATURES = V3_FEATURES - 1
 
 
 def clinical_prior_mean() -> np.ndarray:
@@ -101,11 +105,18 @@ class Evidence:
             return cls()
         xx = np.asarray(state.get("xx", []), dtype=np.float64)
         xr = np.asarray(state.get("xr", []), dtype=np.float64)
-        if state.get("version") == 2 and state.get("n_features") == V2_FEATURES:
+        version, n_features = state.get("version"), state.get("n_features")
+        if version == 2 and n_features == V2_FEATURES and xx.shape == (V2_FEATURES,) * 2:
             # Version 2 had no session-progress feature: its observations say nothing about
             # it (an empty row and column), everything else they taught is kept.
             xx, xr = np.pad(xx, ((0, 1), (0, 1))), np.pad(xr, (0, 1))
-        elif state.get("n_features") != A.N_FEATURES:
+            version, n_features = 3, V3_FEATURES
+        if version == 3 and n_features == V3_FEATURES and xx.shape == (V3_FEATURES,) * 2:
+            # Nor had version 3 the track families' factors (the last arm features).
+            at = [V3_ARM_FEATURES] * len(A.TRACK_FAMILIES)
+            xx = np.insert(np.insert(xx, at, 0.0, axis=0), at, 0.0, axis=1)
+            xr = np.insert(xr, at, 0.0)
+        elif n_features != A.N_FEATURES:
             return cls()
         if xx.shape != (A.N_FEATURES, A.N_FEATURES) or xr.shape != (A.N_FEATURES,):
             return cls()

@@ -16,6 +16,7 @@ from appliance.sequencer import arms as A
 from appliance.sequencer import reward
 from appliance.sequencer.bandit import Evidence, LinearThompson, population_prior_mean
 from appliance.sequencer.decision import Outcome
+from appliance.sequencer.own_music import WATCH_MODEL, OwnMusicWatch
 
 MODEL_NAME = "linear-ts-v1"
 ACTIVATING_GOALS = ("wake", "recovery")  # a J's rise rewards activation, not calming
@@ -44,8 +45,10 @@ class ListenerLearning:
         self.listener_id = listener_id
         self.quarantined: set[str] = set()
         prior, evidence = None, None
+        self.watch = OwnMusicWatch()
         if self.store is not None and listener_id is not None:
             self.quarantined = self.store.quarantined(listener_id)
+            self.watch = OwnMusicWatch.from_state(self.store.load_state(listener_id, WATCH_MODEL))
             others = self.store.other_states(MODEL_NAME, excluding=listener_id)
             prior = population_prior_mean([Evidence.from_state(s) for s in others])
             evidence = Evidence.from_state(self.store.load_state(listener_id, MODEL_NAME))
@@ -82,7 +85,16 @@ class ListenerLearning:
             self.bandit.update_verdict(arm, value)
         else:
             self.bandit.update(arm, np.asarray(d.choice.context), value)
+        own = arm.instrument == A.PERSONAL and not stopped
+        drop = self.watch.add(value) if own else None
+        if drop is not None:
+            # Their own music turned: forget what made it the favourite, and say so to the
+            # bandit about this music, so other music is tried again.
+            self.bandit.forget_earlier()
+            self.bandit.update_verdict(arm, drop)
         self.rewards.append((d.choice.arm, value))
         if self.store is not None and self.listener_id is not None:
             self.store.save_state(self.listener_id, MODEL_NAME, self.bandit.evidence.to_state())
+            if own:
+                self.store.save_state(self.listener_id, WATCH_MODEL, self.watch.to_state())
         return value

@@ -67,6 +67,8 @@ def allowed_arms(
     playing, `previous_base` the rules' recipe as followed last step."""
     constraint = profile.constraint
     allow_vocals = constraint != "no_vocals" and base.phase not in NO_VOCALS_PHASES
+    # A track with no clear pulse cannot follow a changing tempo: only where the arc holds.
+    holds_tempo = previous_base is not None and base.recipe.tempo_bpm == previous_base.tempo_bpm
     out: dict[A.Arm, tuple[Recipe, Recipe]] = {}
     for arm in arms:
         if not constraint_allows(arm, constraint):
@@ -81,7 +83,7 @@ def allowed_arms(
             )
         for used in candidates:
             recipe = A.apply_arm(used, arm, library=library, allow_vocals=allow_vocals,
-                                 previous=previous)  # fmt: skip
+                                 previous=previous, holds_tempo=holds_tempo)  # fmt: skip
             if recipe is None:
                 break
             recipe = cap(recipe, profile)

@@ -22,7 +22,7 @@ def calmer(recipe: Recipe) -> Recipe:
     from a personal track."""
     softer = recipe.loudness_db - STEP_BACK_LOUDNESS_DB
     if recipe.source != "generated" or recipe.tempo_bpm <= rule.TROUGH_TEMPO_BPM + 1e-9:
-        return recipe.with_(source="silence", file=None, loudness_db=softer)
+        return recipe.with_(source="silence", file=None, speed=1.0, loudness_db=softer)
     tempo = max(rule.TROUGH_TEMPO_BPM, recipe.tempo_bpm - STEP_BACK_TEMPO_BPM)
     return recipe.with_(tempo_bpm=tempo, loudness_db=softer)
 

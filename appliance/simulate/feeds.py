@@ -134,11 +134,26 @@ class NullSink:
 
 
 class SimulatedLibrary:
-    """A listener's personal music for simulation: a track at whatever tempo is asked for."""
+    """A listener's personal music for simulation: a track at whatever tempo is asked for, of
+    the track families (sequencer/familiar.py) the listener's music has."""
 
-    def __init__(self, listener_id: str) -> None:
+    def __init__(self, listener_id: str, families: tuple[str, ...] = ("other",)) -> None:
         self.listener_id = listener_id
+        self.families = families
 
-    def find(self, recipe: Recipe, *, allow_vocals: bool) -> Recipe | None:
-        name = f"{self.listener_id}/track-{recipe.tempo_bpm:.0f}.ogg"
+    def find(
+        self,
+        recipe: Recipe,
+        *,
+        allow_vocals: bool,
+        family: str = "other",
+        holds_tempo: bool = False,
+    ) -> Recipe | None:
+        if family not in self.families:
+            return None
+        stem = "track" if family == "other" else family
+        name = f"{self.listener_id}/{stem}-{recipe.tempo_bpm:.0f}.ogg"
         return recipe.with_(source="file", file=name, vocals=False)
+
+    def describe(self, recipe: Recipe) -> str:
+        return f"personal track {recipe.file}"

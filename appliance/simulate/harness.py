@@ -27,6 +27,7 @@ from appliance.affect.tracker import AffectTracker
 from appliance.clock import SimulatedClock
 from appliance.music.mixer import Mixer
 from appliance.sequencer.adaptive import AdaptiveSequencer
+from appliance.sequencer.arms import PersonalLibrary
 from appliance.sequencer.decision import SequencerState
 from appliance.sequencer.profile import SequencerProfile
 from appliance.sequencer.safety import SafetyGuard
@@ -122,9 +123,12 @@ def simulate_session(
     started_wall: datetime | None = None,
     recorded_policy: str | None = None,
     randomised: bool = False,
+    library: PersonalLibrary | None = None,
 ) -> SessionRecord:
     """One session of `policy`; `started_wall`, `recorded_policy` and `randomised` go into
-    its record as a device's would (record.py dates and labels the sessions it keeps)."""
+    its record as a device's would (record.py dates and labels the sessions it keeps);
+    `library`: the listener's personal music (default: a simulated library with a track at
+    every tempo, of the families the model's `personal_families` names)."""
     profile = profile_of(model)
     lid = listener_id(index)
     learning = LearningStore(store)
@@ -143,7 +147,7 @@ def simulate_session(
         guard=SafetyGuard(),
         learning=learning,
         listener_id=lid,
-        library=SimulatedLibrary(lid),
+        library=library or SimulatedLibrary(lid, getattr(model, "personal_families", ("other",))),
         seed=seed,
     )
     plan = SessionPlan(
@@ -287,6 +291,8 @@ def probe_listener(task: tuple[int, list[int], int, str | None]) -> dict[str, fl
             continue
         if constraint == "no_generated" and arm.instrument != PERSONAL:
             continue
+        if arm.family not in (None, "other"):
+            continue  # the probe's simulated library has no life-history families
         values = [probe_arm(factory(index, k, seed), arm.key, seed) for k in sessions]
         out[arm.key] = float(np.nanmean(values))
     return out

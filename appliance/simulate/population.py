@@ -126,3 +126,20 @@ def builtin(index: int, session: int, seed: int) -> VirtualListener:
     )
     listener.profile = dict(PROFILES.get(index % 10, {"goal": "relax", "constraint": "none"}))  # type: ignore[attr-defined]
     return listener
+
+
+OWN_MUSIC_TURN_SESSION = 5  # own_music_turns: their own music agitates from this session on
+OWN_MUSIC_EFFECT = 0.2
+
+
+def own_music_turns(index: int, session: int, seed: int) -> VirtualListener:
+    """A listener whose own familiar music calms them for five sessions and then agitates
+    them (a bereavement, a change of mood): the sequencer must notice and explore again."""
+    turned = session >= OWN_MUSIC_TURN_SESSION
+    prefs = HiddenPreferences(
+        instrument={}, density_gain=0.2, personal=OWN_MUSIC_EFFECT if turned else -OWN_MUSIC_EFFECT
+    )
+    listener = VirtualListener(traits_for(index, session, seed), prefs)
+    listener.profile = {"goal": "relax", "constraint": "none"}  # type: ignore[attr-defined]
+    listener.personal_families = ("familiar",)  # type: ignore[attr-defined]
+    return listener

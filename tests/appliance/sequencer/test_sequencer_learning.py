@@ -175,17 +175,26 @@ def test_a_stop_in_the_first_segment_steers_the_next_session_away() -> None:
 
 
 def test_an_older_stored_state_keeps_what_it_taught() -> None:
-    # Version 2: no session-progress feature, no residual record.
+    # Version 3: no track-family factors; version 2 not the session-progress feature either,
+    # nor a residual record.
     e = Evidence()
     for arm, value in ((HARP, 1.0), (STRINGS, 0.2)):
         e.add(A.design([arm], CONTEXT)[0], value)
+    families = list(range(A.N_ARM_FEATURES - len(A.TRACK_FAMILIES), A.N_ARM_FEATURES))
+    kept = [i for i in range(A.N_FEATURES) if i not in families]
+    v3_xx, v3_xr = e.xx[np.ix_(kept, kept)], e.xr[kept]
+    v3 = {"version": 3, "n_features": len(kept), "xx": v3_xx.tolist(), "xr": v3_xr.tolist(),
+          "n": e.n, "rr": 0.5, "dof": 1.0}  # fmt: skip
     old = {
         "version": 2,
-        "n_features": A.N_FEATURES - 1,
-        "xx": e.xx[:-1, :-1].tolist(),
-        "xr": e.xr[:-1].tolist(),
+        "n_features": len(kept) - 1,
+        "xx": v3_xx[:-1, :-1].tolist(),
+        "xr": v3_xr[:-1].tolist(),
         "n": e.n,
     }
+    from_v3 = Evidence.from_state(v3)
+    assert np.allclose(from_v3.xx, e.xx) and np.allclose(from_v3.xr, e.xr)
+    assert from_v3.rr == 0.5 and not from_v3.xx[families].any()
     back = Evidence.from_state(old)
     assert back.xx.shape == (A.N_FEATURES, A.N_FEATURES)
     assert np.allclose(back.xx[:-1, :-1], e.xx[:-1, :-1]) and not back.xx[-1].any()
@@ -193,6 +202,7 @@ def test_an_older_stored_state_keeps_what_it_taught() -> None:
     assert LinearThompson(evidence=back).best([HARP, STRINGS], CONTEXT) == HARP
     assert Evidence.from_state({**old, "version": 1}).n == 0
     assert Evidence.from_state({**old, "n_features": 5}).n == 0
+    assert Evidence.from_state({**v3, "n_features": A.N_FEATURES}).n == 0  # shape mismatch
 
 
 def test_the_sessions_own_progress_is_not_credited_to_music_played_late() -> None:
