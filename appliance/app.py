@@ -40,7 +40,7 @@ from appliance.session.status import SessionStatus
 from appliance.signals.stream import PhysiologyStream
 from appliance.simulate.listener import VirtualListener
 from appliance.store import writable
-from appliance.store.bandit_state import GuardedLearning, LearningStore, UnrecordedLearning
+from appliance.store.bandit_state import session_learning
 from appliance.store.db import MEMORY, Store
 from drivers.audio import AudioSink
 
@@ -51,8 +51,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DB_NAME = "attune.db"
-# What a session's signals and model import where they are used (not at the top of their
-# modules, so the service reaches READY without them): loaded by the warm-up instead.
+# Imported where used (the service reaches READY without them), loaded by the warm-up.
 WARM_MODULES = ("scipy.signal", "scipy.ndimage", "scipy.special", "scipy.linalg", "scipy.stats")
 
 
@@ -101,9 +100,8 @@ class Appliance:
         policy: str = "adaptive",
         guard: writable.WriteGuard | None = None,
     ) -> AdaptiveSequencer:
-        """The rule-plus-bandit sequencer; it learns only for a known, consenting listener.
-        With `guard`, a card that stops taking writes mid-session stops its learning's writes,
-        not the session."""
+        """The rule-plus-bandit sequencer; it learns only for a known, consenting listener
+        (through `guard`: a card that stops taking writes stops the writes, not the session)."""
         library = None
         if listener_id is not None:
             library = LibraryTracks(
@@ -115,13 +113,7 @@ class Appliance:
         return make_sequencer(
             self.config,
             profile=profile.for_sequencer() if profile is not None else None,
-            learning=(
-                UnrecordedLearning(self.store)
-                if self.store_problem
-                else LearningStore(self.store)
-                if guard is None
-                else GuardedLearning(self.store, guard)
-            ),
+            learning=session_learning(self.store, recording=not self.store_problem, guard=guard),
             listener_id=listener_id,
             goal=goal,
             library=library,
@@ -280,10 +272,8 @@ def build(
     rendering: Rendering = Rendering.INLINE,
     connect_db: Callable[..., sqlite3.Connection] = sqlite3.connect,
 ) -> Appliance:
-    """Wire the appliance. In emulated mode `listener` sits behind the sensor emulators.
-    `render_ahead` (the service) lets the next session's opening be rendered while idle;
-    `rendering` says where a session renders its segments (the service: in the background);
-    `connect_db` opens the database (tests pass a genuinely read-only connection)."""
+    """Wire the appliance: `listener` behind the emulators; `render_ahead` (the service)
+    renders the next opening while idle; `connect_db`: tests pass a read-only connection."""
     if config.hardware.emulated and listener is None:
         from appliance.simulate.listener import demo_listener
 

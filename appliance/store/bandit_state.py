@@ -100,3 +100,11 @@ class GuardedLearning(LearningStore):
         self.guard.write(
             super().quarantine, listener_id, music, session_id=session_id, reason=reason
         )
+
+
+def session_learning(store: Store, *, recording: bool, guard: WriteGuard | None) -> LearningStore:
+    """Where a session's learning is written: nowhere while the state folder cannot be
+    written, else through the session's guard when it has one."""
+    if not recording:
+        return UnrecordedLearning(store)
+    return LearningStore(store) if guard is None else GuardedLearning(store, guard)
