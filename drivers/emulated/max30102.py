@@ -3,6 +3,10 @@
 Samples are generated lazily: on every bus transaction the emulator asks its signal for every
 sample instant up to now() at the configured rate, and pushes them into the 32-sample FIFO with
 the chip's rules (rollover or drop, OVF_COUNTER saturating at 0x1F).
+
+With rollover off (what the driver sets) it follows the datasheet: a full FIFO keeps its oldest
+samples, new ones are lost and counted. With rollover on the datasheet says only that the FIFO
+keeps filling; that OVF_COUNTER then counts the overwritten samples is this emulator's guess.
 """
 
 from __future__ import annotations
