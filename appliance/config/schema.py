@@ -86,6 +86,7 @@ SCHEMA: Mapping[str, Option] = {
     "hardware.gsr.data_rate": Option(OneOf(ADS1115_DATA_RATES_SPS)),
     "hardware.gsr.poll_hz": Option(Int(1, max(ADS1115_DATA_RATES_SPS))),
     "hardware.gsr.supply_v": Option(Float(*ads1115.SUPPLY_RANGE_V)),
+    "hardware.gsr.supply_channel": Option(OneOf(("none", *ads1115.CHANNELS))),
     "hardware.gsr.grove_k_ohm": Option(Float(1.0, 10_000.0)),
     "hardware.ble_hr.enabled": _BOOL,
     "hardware.ble_hr.addresses": Option(BleAddressList(), _tuple_to_yaml),
@@ -204,6 +205,13 @@ def _gsr_polling(v: Mapping[str, Any]) -> str | None:
     return f"poll_hz {poll} is faster than the ADS1115 converts (data_rate {rate})"
 
 
+def _gsr_supply_channel(v: Mapping[str, Any]) -> str | None:
+    supply, signal = v["hardware.gsr.supply_channel"], v["hardware.gsr.channel"]
+    if supply != signal:
+        return None
+    return f"supply_channel AIN{supply} is also the GSR's signal input (channel); use a spare one"
+
+
 def _segment_fits(v: Mapping[str, Any]) -> str | None:
     music_min = v["session.length_min"] - v["session.calibration_min"]
     if music_min <= 0 or v["session.segment_min"] <= music_min:  # <= 0: another check's
@@ -274,6 +282,7 @@ CROSS_CHECKS: tuple[CrossCheck, ...] = (
         _second_button_pin,
     ),
     CrossCheck(("hardware.gsr.poll_hz", "hardware.gsr.data_rate"), _gsr_polling),
+    CrossCheck(("hardware.gsr.supply_channel", "hardware.gsr.channel"), _gsr_supply_channel),
     CrossCheck(("audio.crossfade_s", "session.segment_min"), _crossfade_fits),
     CrossCheck(("music.soundfont",), _soundfont_installed),
     *(

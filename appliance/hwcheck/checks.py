@@ -3,13 +3,14 @@ drivers and emulators the service uses, so a check tests what a session will tal
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from appliance import parts
 from appliance.clock import Clock
 from appliance.config import Config
+from appliance.hwcheck.gsr_setup import DEFAULT_RESISTORS_KOHM, run_setup
 from appliance.hwcheck.probes import (
     BLE_SCAN_S,
     FAIL,
@@ -103,6 +104,7 @@ def _i2c_checks(config: Config, clock: Clock, bus: Any) -> list[CheckResult]:
                     supply_v=gsr.supply_v,
                     k_ohm=gsr.grove_k_ohm,
                     clock=clock,
+                    supply_channel=parts.supply_channel(config),
                 )
             )
         else:
@@ -140,3 +142,39 @@ def _tone_file(config: Config) -> Path | None:
     if config.audio.output != "wav":
         return None
     return Path(config.device.state_dir) / TONE_FILE
+
+
+def calibrate_gsr(
+    config: Config,
+    *,
+    clock: Clock,
+    ask: Callable[[str], str],
+    say: Callable[[str], None],
+    resistors_kohm: Sequence[float] = DEFAULT_RESISTORS_KOHM,
+    bus: Any = None,
+) -> int:
+    """`attune hw calibrate gsr` on the configured ADC (see gsr_setup); 0 when ready."""
+    gsr = config.hardware.gsr
+    own_bus = bus is None
+    if own_bus:
+        listener = None
+        if config.hardware.emulated:
+            from appliance.simulate.listener import demo_listener
+
+            listener = demo_listener()
+        bus = parts.open_bus(config, clock, listener)
+    try:
+        with parts.gsr_part(config).open(bus, config, clock) as adc:
+            return run_setup(
+                adc,
+                clock,
+                nominal_supply_v=gsr.supply_v,
+                supply_channel=parts.supply_channel(config),
+                configured_k=gsr.grove_k_ohm,
+                ask=ask,
+                say=say,
+                resistors_kohm=resistors_kohm,
+            )
+    finally:
+        if own_bus:
+            bus.close()
