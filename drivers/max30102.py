@@ -161,6 +161,14 @@ class Max30102:
         self._clear_fifo()
         self.is_open = True
 
+    def set_led_currents(self, red_ma: float, ir_ma: float) -> None:
+        """Change the LED currents while sampling (0 turns an LED off); for hardware checks."""
+        red, ir = led_pa_byte(red_ma), led_pa_byte(ir_ma)
+        if self.swap_red_ir:  # the board's LED1 driver lights its IR LED
+            red, ir = ir, red
+        self._bus.write_byte_data(self.address, REG_LED1_PA, red)
+        self._bus.write_byte_data(self.address, REG_LED2_PA, ir)
+
     def close(self) -> None:
         """Shut the chip down (LEDs off, registers kept)."""
         if not self.is_open:
