@@ -10,6 +10,7 @@ from typing import Any
 from appliance import parts
 from appliance.clock import Clock
 from appliance.config import Config
+from appliance.hwcheck.audio_cards import read_and_check
 from appliance.hwcheck.gsr_setup import DEFAULT_RESISTORS_KOHM, run_setup
 from appliance.hwcheck.probes import (
     BLE_SCAN_S,
@@ -41,6 +42,7 @@ def run_checks(
     scan: ScanFunction = scan_for_addresses,
     ble_timeout_s: float = BLE_SCAN_S,
     tone_file: Path | None = None,
+    system_root: Path = Path("/"),
 ) -> list[CheckResult]:
     """Every check the config asks for. `bus` and `pin_factory`, when given, are used as they
     are (and not closed); otherwise they are opened from the config and closed afterwards."""
@@ -49,6 +51,8 @@ def run_checks(
     if "i2c" not in skip:
         results += _i2c_checks(config, clock, bus)
     if "audio" not in skip:
+        if config.audio.output == "pyaudio" and tone_file is None:  # the sound card's files
+            results.append(read_and_check(config.audio.device, config.audio.hat, system_root))
         max_level = config.audio.max_level_dbfs
         tone = tone_file or _tone_file(config)
         results.append(check_audio(lambda: parts.open_sink(config, tone), max_level_dbfs=max_level))

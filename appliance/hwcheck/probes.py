@@ -52,9 +52,9 @@ GSR_REMEDY = (
 )
 GSR_TRIMMER_REMEDY = "run `attune hw calibrate gsr` with the electrodes off to set the trimmer"
 AUDIO_REMEDY = (
-    "list the outputs with `aplay -l`, set audio.device to one of them (or default), make sure "
-    "the user is in group audio and the speaker is on; stop the service first "
-    "(sudo systemctl stop attune): it holds the device"
+    "the Audio device row says which card to route ALSA's default to (/etc/asound.conf; keep "
+    "audio.device: default, never hw: for HDMI); make sure the user is in group audio and the "
+    "speaker is on; stop the service first (sudo systemctl stop attune): it holds the device"
 )
 GPIO_REMEDY = (
     "set hardware.gpio.pin_factory (lgpio on a Pi 5), make sure the user is in group gpio; "
