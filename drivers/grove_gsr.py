@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from drivers.ads1115 import Ads1115
-from drivers.sources import GsrBatch, Now
+from drivers.sources import GsrBatch, Now, SensorNotFound
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +108,14 @@ class GroveGsrSource:
         if supply_channel is not None:
             if sleep is None:
                 raise ValueError("measuring the supply needs a sleep function")
-            self.supply_v = self._measured_supply(
-                adc.measure(supply_channel, sleep), supply_channel
-            )
+            try:
+                volts = adc.measure(supply_channel, sleep)
+            except SensorNotFound:
+                raise
+            except OSError as exc:  # an I2C fault: the session treats the GSR as not there yet
+                detail = f"measuring the supply on AIN{supply_channel}: {exc}"
+                raise SensorNotFound("ADS1115", adc.bus_number, adc.address, detail) from exc
+            self.supply_v = self._measured_supply(volts, supply_channel)
         self._last_t = now()
 
     def _measured_supply(self, volts: float, channel: int) -> float:

@@ -79,3 +79,16 @@ def test_a_supply_input_left_unwired_falls_back_and_says_what_to_wire() -> None:
 def test_measuring_the_supply_leaves_the_gsr_input_converting() -> None:
     _, us = rig(3.3, wired=True, configured=1)
     assert us == pytest.approx(10.0, abs=0.02)  # AIN0 again, not the supply on AIN1
+
+
+def test_an_i2c_fault_while_measuring_the_supply_reads_as_the_sensor_not_there() -> None:
+    from drivers.sources import SensorNotFound
+
+    clock = SimulatedClock(10.0)
+    bus = EmulatedSMBus()
+    bus.attach(0x48, Ads1115Emulator(clock.now, ConstantConductance(10.0), supply_channel=1))
+    adc = Ads1115(bus, data_rate=16)
+    adc.open()
+    bus.detach(0x48)  # the clip pulled off between opening and measuring
+    with pytest.raises(SensorNotFound, match="measuring the supply on AIN1"):
+        GroveGsrSource(adc, now=clock.now, supply_channel=1, sleep=clock.sleep)
