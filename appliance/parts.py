@@ -86,8 +86,19 @@ def _ads1115_emulator(config: Config, clock: Clock, listener: Any) -> Any:
 
     gsr = config.hardware.gsr
     return Ads1115Emulator(
-        clock.now, listener, supply_v=gsr.supply_v, k_ohm=gsr.grove_k_ohm, gsr_channel=gsr.channel
+        clock.now,
+        listener,
+        supply_v=gsr.supply_v,
+        k_ohm=gsr.grove_k_ohm,
+        gsr_channel=gsr.channel,
+        supply_channel=supply_channel(config),
     )
+
+
+def supply_channel(config: Config) -> int | None:
+    """The ADS1115 input the GSR's Vcc is measured on, or None."""
+    channel = config.hardware.gsr.supply_channel
+    return None if channel == "none" else channel
 
 
 PPG_PARTS: Mapping[str, I2cPart] = MappingProxyType(
@@ -138,7 +149,13 @@ def open_gsr(bus: Any, config: Config, clock: Clock) -> GsrSource:
     adc = gsr_part(config).open(bus, config, clock)
     adc.open()
     return GroveGsrSource(
-        adc, now=clock.now, supply_v=gsr.supply_v, k_ohm=gsr.grove_k_ohm, poll_hz=gsr.poll_hz
+        adc,
+        now=clock.now,
+        supply_v=gsr.supply_v,
+        k_ohm=gsr.grove_k_ohm,
+        poll_hz=gsr.poll_hz,
+        supply_channel=supply_channel(config),
+        sleep=clock.sleep,
     )
 
 

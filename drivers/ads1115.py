@@ -7,6 +7,7 @@ on the way in and out.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from drivers.sources import SensorNotFound
@@ -34,6 +35,8 @@ CHANNELS = (0, 1, 2, 3)
 COUNTS_PER_FULL_SCALE = 32768
 ADDRESSES = (0x48, 0x49, 0x4A, 0x4B)  # ADDR pin tied to GND, VDD, SDA, SCL
 SUPPLY_RANGE_V = (2.0, 5.5)  # VDD
+CONVERSION_MARGIN = 1.1  # the oscillator is within 10 %: wait this many periods first
+CONVERSION_POLLS = 10
 
 
 def swap_bytes(word: int) -> int:
@@ -112,6 +115,28 @@ class Ads1115:
             raise RuntimeError("Ads1115.open() must be called before read_volts()")
         word = swap_bytes(self._bus.read_word_data(self.address, REG_CONVERSION))
         return volts_from_conversion(word, self.full_scale_v)
+
+    def measure(self, channel: int, sleep: Callable[[float], None]) -> float:
+        """One single-shot conversion of another input (AINx–GND), then back to continuous
+        conversions of this one. Costs about two conversion periods of the continuous input."""
+        if not self.is_open:
+            raise RuntimeError("Ads1115.open() must be called before measure()")
+        shot = config_word(channel, self.full_scale_v, self.data_rate, continuous=False)
+        period = 1.0 / self.data_rate
+        self._bus.write_word_data(self.address, REG_CONFIG, swap_bytes(shot))
+        try:
+            sleep(period * CONVERSION_MARGIN)
+            for _ in range(CONVERSION_POLLS):
+                if swap_bytes(self._bus.read_word_data(self.address, REG_CONFIG)) & CONFIG_OS:
+                    word = swap_bytes(self._bus.read_word_data(self.address, REG_CONVERSION))
+                    return volts_from_conversion(word, self.full_scale_v)
+                sleep(period / CONVERSION_POLLS)
+            raise OSError(
+                f"ADS1115 on bus {self.bus_number} at 0x{self.address:02X}: the conversion of "
+                f"AIN{channel} did not finish"
+            )
+        finally:
+            self._bus.write_word_data(self.address, REG_CONFIG, swap_bytes(self._config))
 
     def close(self) -> None:
         """Back to single-shot mode: the chip powers down after the conversion in progress."""

@@ -2,6 +2,11 @@
 
 Drained by the FIFO pointers, never by waiting for data: a full FIFO (pointers equal, overflow
 counter set) is read as 32 samples and an empty one returns an empty batch.
+
+Rollover is off, the behaviour the datasheet documents: a full FIFO keeps its 32 oldest samples,
+new ones are lost and OVF_COUNTER counts them (saturating at 31). The samples read therefore always
+follow on from the previous batch, and the lost ones come after them; the timestamps account for
+both (see `_timestamps`).
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ FIFO_DEPTH = 32
 POINTER_MASK = 0x1F
 MODE_SHDN, MODE_RESET, MODE_SPO2 = 0x80, 0x40, 0b011
 FIFO_SMP_AVE_1 = 0b000 << 5  # no on-chip averaging: the FIFO runs at the sample rate
-FIFO_ROLLOVER_EN = 0x10
+FIFO_ROLLOVER_EN = 0x10  # left clear: the datasheet defines OVF_COUNTER only without rollover
+OVF_SATURATED = 0x1F  # the counter stops here: at least this many samples were lost
 FIFO_A_FULL_EMPTY_SLOTS = 4  # A_FULL flag rises at 28 samples; this driver polls the pointers
 CHANNELS = 2  # SpO2 mode: red then IR
 BYTES_PER_CHANNEL = 3
@@ -146,7 +152,7 @@ class Max30102:
         self._read_part_id()
         self._reset()
         self._byte(REG_INT_STATUS_1)  # clear the power-ready flag
-        fifo = FIFO_SMP_AVE_1 | FIFO_ROLLOVER_EN | FIFO_A_FULL_EMPTY_SLOTS
+        fifo = FIFO_SMP_AVE_1 | FIFO_A_FULL_EMPTY_SLOTS  # rollover off
         self._bus.write_byte_data(self.address, REG_FIFO_CONFIG, fifo)
         self._bus.write_byte_data(self.address, REG_SPO2_CONFIG, self._spo2_config)
         self._bus.write_byte_data(self.address, REG_LED1_PA, self._led_pa)
@@ -154,6 +160,14 @@ class Max30102:
         self._bus.write_byte_data(self.address, REG_MODE_CONFIG, MODE_SPO2)
         self._clear_fifo()
         self.is_open = True
+
+    def set_led_currents(self, red_ma: float, ir_ma: float) -> None:
+        """Change the LED currents while sampling (0 turns an LED off); for hardware checks."""
+        red, ir = led_pa_byte(red_ma), led_pa_byte(ir_ma)
+        if self.swap_red_ir:  # the board's LED1 driver lights its IR LED
+            red, ir = ir, red
+        self._bus.write_byte_data(self.address, REG_LED1_PA, red)
+        self._bus.write_byte_data(self.address, REG_LED2_PA, ir)
 
     def close(self) -> None:
         """Shut the chip down (LEDs off, registers kept)."""
@@ -195,7 +209,7 @@ class Max30102:
         red, ir = decode_fifo(self._read_fifo(n), n)
         if self.swap_red_ir:
             red, ir = ir, red
-        return PpgBatch(t=self._timestamps(n, t_now, lost=ovf > 0), red=red, ir=ir)
+        return PpgBatch(t=self._timestamps(n, t_now, lost=ovf), red=red, ir=ir)
 
     def _read_fifo(self, n_samples: int) -> bytes:
         if self.burst_read:
@@ -211,20 +225,34 @@ class Max30102:
             chunks.append(bytes(self._bus.read_i2c_block_data(self.address, REG_FIFO_DATA, length)))
         return b"".join(chunks)
 
-    def _timestamps(self, n: int, t_now: float, *, lost: bool) -> np.ndarray:
-        """Newest sample at now(), one sample period apart, continuous across batches.
+    def _timestamps(self, n: int, t_now: float, *, lost: int) -> np.ndarray:
+        """One sample period apart, continuous across batches, right after a stall too.
 
-        The newest sample was taken within one period before now(). While the chip's cadence
-        agrees with that, timestamps continue from the last batch, so the host's read jitter
-        does not leak into beat intervals; the window corrects drift between the two clocks.
-        After lost samples, or at the start, the newest sample is stamped now().
+        Normally the newest sample was taken within one period before now(): while the chip's
+        cadence agrees, timestamps continue from the last batch (clamped into that period), so
+        the host's read jitter does not leak into beat intervals.
+
+        After an overflow (`lost` > 0) the FIFO holds the 32 samples that directly followed the
+        last batch, taken long before now(): they continue from the last batch unclamped, and
+        the `lost` samples after them are skipped. OVF_COUNTER saturates at 31 and a sample or
+        two may be lost between reading it and popping the FIFO, so the next batch's clamp to
+        now() absorbs whatever the counter could not say. At the start the newest sample is
+        stamped now(), or `lost` periods before it after an overflow.
         """
         period = 1.0 / self.sample_rate
+        steps = np.arange(n - 1, -1, -1, dtype=float)
+        if lost:
+            if self._newest_t is not None:
+                newest = self._newest_t + n * period
+            else:
+                newest = t_now - lost * period
+            self._newest_t = newest + lost * period
+            return newest - period * steps
         newest = t_now
-        if self._newest_t is not None and not lost:
+        if self._newest_t is not None:
             newest = min(max(self._newest_t + n * period, t_now - period), t_now)
         self._newest_t = newest
-        return newest - period * np.arange(n - 1, -1, -1, dtype=float)
+        return newest - period * steps
 
     # -- registers -------------------------------------------------------------------------------
     def _byte(self, register: int) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from appliance.config.pins import AUDIO_HATS, claimed_pins, free_pins
 from appliance.config.validators import (
     BleAddressList,
     Bool,
@@ -37,7 +38,6 @@ MAX30102_SPO2_MAX_SAMPLE_RATE_SPS = max30102.SPO2_MAX_SAMPLE_RATE
 ADS1115_FULL_SCALES_V = tuple(ads1115.FULL_SCALE_CODES)
 ADS1115_DATA_RATES_SPS = tuple(ads1115.DATA_RATE_CODES)
 AUDIO_SAMPLE_RATES_HZ = (16000, 22050, 32000, 44100, 48000)
-I2C1_PINS_BCM = (2, 3)  # SDA, SCL of /dev/i2c-1 on the 40-pin header
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ SCHEMA: Mapping[str, Option] = {
     "hardware.gsr.data_rate": Option(OneOf(ADS1115_DATA_RATES_SPS)),
     "hardware.gsr.poll_hz": Option(Int(1, max(ADS1115_DATA_RATES_SPS))),
     "hardware.gsr.supply_v": Option(Float(*ads1115.SUPPLY_RANGE_V)),
+    "hardware.gsr.supply_channel": Option(OneOf(("none", *ads1115.CHANNELS))),
     "hardware.gsr.grove_k_ohm": Option(Float(1.0, 10_000.0)),
     "hardware.ble_hr.enabled": _BOOL,
     "hardware.ble_hr.addresses": Option(BleAddressList(), _tuple_to_yaml),
@@ -99,6 +100,7 @@ SCHEMA: Mapping[str, Option] = {
     "hardware.gpio.second_button_pin": Option(Int(0, 27)),
     "audio.output": Option(OneOf(("pyaudio", "wav"))),
     "audio.device": Option(Text()),
+    "audio.hat": Option(OneOf(AUDIO_HATS)),
     "audio.sample_rate": Option(OneOf(AUDIO_SAMPLE_RATES_HZ)),
     "audio.max_level_dbfs": Option(Float(-60.0, 0.0)),
     "audio.start_volume_db": Option(Float(-60.0, 0.0)),
@@ -165,10 +167,7 @@ def _gpio_pins(v: Mapping[str, Any]) -> str | None:
     button, led = v["hardware.gpio.button_pin"], v["hardware.gpio.led_pin"]
     if button == led:
         return f"button_pin and led_pin are both GPIO {button}"
-    on_i2c = sorted({button, led} & set(I2C1_PINS_BCM))
-    if v["hardware.i2c_bus"] == 1 and on_i2c:
-        return f"GPIO {on_i2c[0]} is SDA/SCL of I2C bus 1, used by the sensors"
-    return None
+    return None  # I2C and the sound card's pins: _pin_is_free
 
 
 def _second_button_pin(v: Mapping[str, Any]) -> str | None:
@@ -177,9 +176,26 @@ def _second_button_pin(v: Mapping[str, Any]) -> str | None:
     pin = v["hardware.gpio.second_button_pin"]
     if pin in (v["hardware.gpio.button_pin"], v["hardware.gpio.led_pin"]):
         return f"second_button_pin GPIO {pin} is already the button or the LED"
-    if v["hardware.i2c_bus"] == 1 and pin in I2C1_PINS_BCM:
-        return f"GPIO {pin} is SDA/SCL of I2C bus 1, used by the sensors"
     return None
+
+
+def _pin_is_free(pin_key: str) -> Callable[[Mapping[str, Any]], str | None]:
+    """The pin at `pin_key` is not one the sound card (audio.hat), I2C or a HAT's EEPROM uses."""
+    optional = pin_key == "hardware.gpio.second_button_pin"
+
+    def check(v: Mapping[str, Any]) -> str | None:
+        if optional and v["hardware.gpio.second_button"] == "none":
+            return None
+        pin, hat, bus = v[pin_key], v["audio.hat"], v["hardware.i2c_bus"]
+        use = claimed_pins(hat, bus).get(pin)
+        if use is None:
+            return None
+        taken = {v[k] for k in GPIO_PIN_KEYS}
+        free = ", ".join(f"GPIO{p}" for p in free_pins(hat, bus, taken)[:4])
+        name = pin_key.rsplit(".", 1)[1]
+        return f"{name} GPIO {pin} is the {use} (audio.hat: {hat}); use a free pin, e.g. {free}"
+
+    return check
 
 
 def _ble_addresses(v: Mapping[str, Any]) -> str | None:
@@ -193,6 +209,13 @@ def _gsr_polling(v: Mapping[str, Any]) -> str | None:
     if poll <= rate:
         return None
     return f"poll_hz {poll} is faster than the ADS1115 converts (data_rate {rate})"
+
+
+def _gsr_supply_channel(v: Mapping[str, Any]) -> str | None:
+    supply, signal = v["hardware.gsr.supply_channel"], v["hardware.gsr.channel"]
+    if supply != signal:
+        return None
+    return f"supply_channel AIN{supply} is also the GSR's signal input (channel); use a spare one"
 
 
 def _segment_fits(v: Mapping[str, Any]) -> str | None:
@@ -230,6 +253,12 @@ def _soundfont_installed(v: Mapping[str, Any]) -> str | None:
     )
 
 
+GPIO_PIN_KEYS = (
+    "hardware.gpio.led_pin",
+    "hardware.gpio.button_pin",
+    "hardware.gpio.second_button_pin",
+)
+
 CROSS_CHECKS: tuple[CrossCheck, ...] = (
     CrossCheck(("hardware.ppg.sample_rate", "hardware.ppg.pulse_width_us"), _max30102_timing),
     CrossCheck(
@@ -259,8 +288,16 @@ CROSS_CHECKS: tuple[CrossCheck, ...] = (
         _second_button_pin,
     ),
     CrossCheck(("hardware.gsr.poll_hz", "hardware.gsr.data_rate"), _gsr_polling),
+    CrossCheck(("hardware.gsr.supply_channel", "hardware.gsr.channel"), _gsr_supply_channel),
     CrossCheck(("audio.crossfade_s", "session.segment_min"), _crossfade_fits),
     CrossCheck(("music.soundfont",), _soundfont_installed),
+    *(
+        CrossCheck(
+            (key, "audio.hat", "hardware.i2c_bus", "hardware.gpio.second_button"),
+            _pin_is_free(key),
+        )
+        for key in GPIO_PIN_KEYS
+    ),
 )
 
 __all__ = ["CROSS_CHECKS", "SCHEMA", "CrossCheck", "Option"]

@@ -3,13 +3,15 @@ drivers and emulators the service uses, so a check tests what a session will tal
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from appliance import parts
 from appliance.clock import Clock
 from appliance.config import Config
+from appliance.hwcheck.audio_cards import read_and_check
+from appliance.hwcheck.gsr_setup import DEFAULT_RESISTORS_KOHM, run_setup
 from appliance.hwcheck.probes import (
     BLE_SCAN_S,
     FAIL,
@@ -40,6 +42,7 @@ def run_checks(
     scan: ScanFunction = scan_for_addresses,
     ble_timeout_s: float = BLE_SCAN_S,
     tone_file: Path | None = None,
+    system_root: Path = Path("/"),
 ) -> list[CheckResult]:
     """Every check the config asks for. `bus` and `pin_factory`, when given, are used as they
     are (and not closed); otherwise they are opened from the config and closed afterwards."""
@@ -48,6 +51,8 @@ def run_checks(
     if "i2c" not in skip:
         results += _i2c_checks(config, clock, bus)
     if "audio" not in skip:
+        if config.audio.output == "pyaudio" and tone_file is None:  # the sound card's files
+            results.append(read_and_check(config.audio.device, config.audio.hat, system_root))
         max_level = config.audio.max_level_dbfs
         tone = tone_file or _tone_file(config)
         results.append(check_audio(lambda: parts.open_sink(config, tone), max_level_dbfs=max_level))
@@ -103,6 +108,7 @@ def _i2c_checks(config: Config, clock: Clock, bus: Any) -> list[CheckResult]:
                     supply_v=gsr.supply_v,
                     k_ohm=gsr.grove_k_ohm,
                     clock=clock,
+                    supply_channel=parts.supply_channel(config),
                 )
             )
         else:
@@ -140,3 +146,39 @@ def _tone_file(config: Config) -> Path | None:
     if config.audio.output != "wav":
         return None
     return Path(config.device.state_dir) / TONE_FILE
+
+
+def calibrate_gsr(
+    config: Config,
+    *,
+    clock: Clock,
+    ask: Callable[[str], str],
+    say: Callable[[str], None],
+    resistors_kohm: Sequence[float] = DEFAULT_RESISTORS_KOHM,
+    bus: Any = None,
+) -> int:
+    """`attune hw calibrate gsr` on the configured ADC (see gsr_setup); 0 when ready."""
+    gsr = config.hardware.gsr
+    own_bus = bus is None
+    if own_bus:
+        listener = None
+        if config.hardware.emulated:
+            from appliance.simulate.listener import demo_listener
+
+            listener = demo_listener()
+        bus = parts.open_bus(config, clock, listener)
+    try:
+        with parts.gsr_part(config).open(bus, config, clock) as adc:
+            return run_setup(
+                adc,
+                clock,
+                nominal_supply_v=gsr.supply_v,
+                supply_channel=parts.supply_channel(config),
+                configured_k=gsr.grove_k_ohm,
+                ask=ask,
+                say=say,
+                resistors_kohm=resistors_kohm,
+            )
+    finally:
+        if own_bus:
+            bus.close()

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from appliance.clock import Clock
+from appliance.hwcheck.gsr_setup import TRIMMER_TOLERANCE, judge_trimmer, measure_supply
 from drivers.ads1115 import Ads1115
 from drivers.audio import AudioSink
 from drivers.gpio import make_button, make_led
@@ -49,10 +50,11 @@ GSR_REMEDY = (
     "0x48; Grove GSR SIG to AIN{channel}; `i2cdetect -y {bus}` must show {address:02x}; set "
     "hardware.gsr.enabled: false if no GSR is fitted"
 )
+GSR_TRIMMER_REMEDY = "run `attune hw calibrate gsr` with the electrodes off to set the trimmer"
 AUDIO_REMEDY = (
-    "list the outputs with `aplay -l`, set audio.device to one of them (or default), make sure "
-    "the user is in group audio and the speaker is on; stop the service first "
-    "(sudo systemctl stop attune): it holds the device"
+    "the Audio device row says which card to route ALSA's default to (/etc/asound.conf; keep "
+    "audio.device: default, never hw: for HDMI); make sure the user is in group audio and the "
+    "speaker is on; stop the service first (sudo systemctl stop attune): it holds the device"
 )
 GPIO_REMEDY = (
     "set hardware.gpio.pin_factory (lgpio on a Pi 5), make sure the user is in group gpio; "
@@ -93,7 +95,13 @@ def check_ppg(sensor: Max30102, *, address: int, bus_number: int) -> CheckResult
 
 
 def check_gsr(
-    adc: Ads1115, *, bus_number: int, supply_v: float, k_ohm: float, clock: Clock
+    adc: Ads1115,
+    *,
+    bus_number: int,
+    supply_v: float,
+    k_ohm: float,
+    clock: Clock,
+    supply_channel: int | None = None,
 ) -> CheckResult:
     """One conversion of the GSR's channel, read as skin conductance. `adc` is unopened."""
     address, channel = adc.address, adc.channel
@@ -101,16 +109,23 @@ def check_gsr(
     remedy = GSR_REMEDY.format(bus=bus_number, address=address, channel=channel)
     try:
         with adc:
+            supply_v, supply_note = measure_supply(adc, clock, supply_v, supply_channel)
             clock.sleep(ADC_SETTLE_CONVERSIONS / adc.data_rate)
             volts = adc.read_volts()
     except (SensorNotFound, OSError) as exc:
         return CheckResult(name, FAIL, str(exc), remedy)
+    if supply_note.startswith("AIN"):  # a supply input that does not read the supply
+        return CheckResult(name, FAIL, supply_note, remedy)
+    x = volts / supply_v
+    if x > 0.5 + TRIMMER_TOLERANCE:  # skin only ever pulls the output below half the supply
+        return CheckResult(name, FAIL, judge_trimmer(x, supply_v).message, GSR_TRIMMER_REMEDY)
     us = microsiemens_from_volts(volts, supply_v, k_ohm)
     if math.isnan(us):
-        if volts / supply_v >= ELECTRODES_OFF_RATIO:
-            return CheckResult(name, OK, f"AIN{channel} {volts:.3f} V: electrodes not on skin")
+        if x >= ELECTRODES_OFF_RATIO:
+            detail = f"AIN{channel} {volts:.3f} V: electrodes not on skin; {supply_note}"
+            return CheckResult(name, OK, detail)
         return CheckResult(name, FAIL, f"AIN{channel} {volts:.3f} V is not a GSR output", remedy)
-    return CheckResult(name, OK, f"AIN{channel} {volts:.3f} V = {us:.2f} µS")
+    return CheckResult(name, OK, f"AIN{channel} {volts:.3f} V = {us:.2f} µS; {supply_note}")
 
 
 def chime_frames(sample_rate: int, max_level_dbfs: float) -> np.ndarray:

@@ -2,7 +2,13 @@
 
 Pointer register (2 bits), 16-bit big-endian registers, continuous conversions at the configured
 data rate and single-shot conversions, the PGA's full scale with clipping. The conversion
-register holds the input at the most recent conversion instant.
+register holds the input averaged over the most recent conversion period, as the chip's
+delta-sigma filter averages it (lower data rates average the 860 samples/s stream over their
+longer period).
+
+The Grove GSR beside it can be mis-set as real ones are: `open_ratio` is its output over Vcc with
+nothing on the electrodes (0.5 when the trimmer is right), `hum_v` adds mains hum at `hum_hz`,
+and `supply_channel` is the input its Vcc is also wired to (None: not wired).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from drivers.emulated.signals import GsrSignal
-from drivers.grove_gsr import volts_from_microsiemens
+from drivers.grove_gsr import SEEED_K_OHM, volts_from_microsiemens
 from drivers.sources import Now
 
 REG_CONVERSION, REG_CONFIG, REG_LO_THRESH, REG_HI_THRESH = 0, 1, 2, 3
@@ -26,6 +32,7 @@ DATA_RATE_SPS = (8, 16, 32, 64, 128, 250, 475, 860)  # by DR[7:5]
 MUX_INPUTS = ((0, 1), (0, 3), (1, 3), (2, 3), (0, None), (1, None), (2, None), (3, None))
 OS_BIT = 1 << 15
 MODE_SINGLE_SHOT = 1 << 8
+MODULATOR_SPS = 860  # the fastest rate; slower ones average this many per second
 
 
 class Ads1115Emulator:
@@ -37,14 +44,22 @@ class Ads1115Emulator:
         signal: GsrSignal,
         *,
         supply_v: float = 3.3,
-        k_ohm: float = 200.0,
+        k_ohm: float = SEEED_K_OHM,
         gsr_channel: int = 0,
+        supply_channel: int | None = None,
+        open_ratio: float = 0.5,
+        hum_v: float = 0.0,
+        hum_hz: float = 50.0,
     ) -> None:
         self._now = now
-        self._signal = signal
+        self.signal = signal
         self.supply_v = supply_v
         self.k_ohm = k_ohm
         self.gsr_channel = gsr_channel
+        self.supply_channel = supply_channel
+        self.open_ratio = open_ratio
+        self.hum_v = hum_v
+        self.hum_hz = hum_hz
         self._regs = dict(POWER_ON)
         self._pointer = REG_CONVERSION
         self._continuous_since: float | None = None  # start of continuous conversions
@@ -112,15 +127,23 @@ class Ads1115Emulator:
     def _latch(self, t: float) -> None:
         config = self._regs[REG_CONFIG]
         positive, negative = MUX_INPUTS[(config >> 12) & 0x07]
-        volts = self._input_volts(positive, t) - (
-            0.0 if negative is None else self._input_volts(negative, t)
-        )
+        period = 1.0 / self._data_rate()
+        n = max(1, round(MODULATOR_SPS * period))
+        instants = t - period * (np.arange(n) + 0.5) / n  # the conversion's averaging window
+        volts = self._input_volts(positive, instants)
+        if negative is not None:
+            volts = volts - self._input_volts(negative, instants)
         full_scale = FULL_SCALE_V[(config >> 9) & 0x07]
-        counts = int(np.clip(round(volts / full_scale * 32768), -32768, 32767))
+        counts = int(np.clip(round(float(np.mean(volts)) / full_scale * 32768), -32768, 32767))
         self._regs[REG_CONVERSION] = counts & 0xFFFF
 
-    def _input_volts(self, channel: int, t: float) -> float:
+    def _input_volts(self, channel: int, t: np.ndarray) -> np.ndarray:
+        if channel == self.supply_channel:
+            return np.full(len(t), self.supply_v)
         if channel != self.gsr_channel:
-            return 0.0
-        us = self._signal.conductance(np.array([t]))[0]
-        return float(volts_from_microsiemens(us, self.supply_v, self.k_ohm))
+            return np.zeros(len(t))
+        us = self.signal.conductance(t)
+        volts = volts_from_microsiemens(us, self.supply_v, self.k_ohm)
+        volts = volts + (self.open_ratio - 0.5) * self.supply_v  # the trimmer's offset
+        volts = volts + self.hum_v * np.sin(2 * np.pi * self.hum_hz * t)
+        return np.clip(volts, 0.0, self.supply_v)  # the op-amp's output swings rail to rail

@@ -3,6 +3,10 @@
 Samples are generated lazily: on every bus transaction the emulator asks its signal for every
 sample instant up to now() at the configured rate, and pushes them into the 32-sample FIFO with
 the chip's rules (rollover or drop, OVF_COUNTER saturating at 0x1F).
+
+With rollover off (what the driver sets) it follows the datasheet: a full FIFO keeps its oldest
+samples, new ones are lost and counted. With rollover on the datasheet says only that the FIFO
+keeps filling; that OVF_COUNTER then counts the overwritten samples is this emulator's guess.
 """
 
 from __future__ import annotations
@@ -36,12 +40,26 @@ READ_ONLY = {REG_INT_STATUS_1, REG_INT_STATUS_2, REG_FIFO_DATA, REG_REV_ID, REG_
 
 
 class Max30102Emulator:
-    """A MAX30102 fed by a PpgSignal. `gain` > 1 drives the ADC into saturation."""
+    """A MAX30102 fed by a PpgSignal. `gain` > 1 drives the ADC into saturation.
 
-    def __init__(self, now: Now, signal: PpgSignal, *, gain: float = 1.0) -> None:
+    `swapped_leds` builds a clone board whose LED1 driver (slot 1, "red") lights the IR LED and
+    LED2 the red one; `dead_channel` ("red" or "ir") is an LED that never lights.
+    """
+
+    def __init__(
+        self,
+        now: Now,
+        signal: PpgSignal,
+        *,
+        gain: float = 1.0,
+        swapped_leds: bool = False,
+        dead_channel: str | None = None,
+    ) -> None:
         self._now = now
         self._signal = signal
         self.gain = gain
+        self.swapped_leds = swapped_leds
+        self.dead_channel = dead_channel
         # Reads of MODE_CONFIG for which RESET still reads 1 after a reset; a huge value
         # emulates a chip that never finishes.
         self.reset_busy_reads = 1
@@ -216,6 +234,12 @@ class Max30102Emulator:
     def _sample_values(self, t: np.ndarray) -> np.ndarray:
         """ADC codes (samples × channels) at times t, as this configuration reports them."""
         red, ir = self._signal.ppg(t)
+        if self.dead_channel == "red":
+            red = np.zeros_like(t)
+        elif self.dead_channel == "ir":
+            ir = np.zeros_like(t)
+        if self.swapped_leds:
+            red, ir = ir, red
         by_slot = {SLOT_RED: (red, self._regs[REG_LED1_PA]), SLOT_IR: (ir, self._regs[REG_LED2_PA])}
         columns = []
         for slot in self._slots()[:3]:

@@ -11,7 +11,7 @@ from drivers.emulated.ads1115 import Ads1115Emulator
 from drivers.emulated.max30102 import Max30102Emulator
 from drivers.emulated.signals import ConstantConductance, SyntheticPpg
 from drivers.emulated.smbus import EmulatedSMBus
-from drivers.grove_gsr import volts_from_microsiemens
+from drivers.grove_gsr import SEEED_K_OHM, volts_from_microsiemens
 from drivers.sources import SensorNotFound
 
 ADDR = 0x48
@@ -59,7 +59,7 @@ def test_reads_the_grove_voltage() -> None:
     clock, _, _, adc = rig()
     adc.open()
     clock.sleep(0.01)
-    expected = volts_from_microsiemens(2.0, 3.3, 200.0)
+    expected = volts_from_microsiemens(2.0, 3.3, SEEED_K_OHM)
     assert adc.read_volts() == pytest.approx(expected, abs=4.096 / 32768)
 
 
@@ -70,7 +70,7 @@ def test_negative_differential_reading_through_the_bus() -> None:
     clock.sleep(0.01)
     word = swap_bytes(bus.read_word_data(ADDR, 0x00))
     assert word & 0x8000
-    expected = -volts_from_microsiemens(2.0, 3.3, 200.0)
+    expected = -volts_from_microsiemens(2.0, 3.3, SEEED_K_OHM)
     assert volts_from_conversion(word, 4.096) == pytest.approx(expected, abs=4.096 / 32768)
 
 
@@ -85,9 +85,11 @@ def test_conversion_register_updates_at_conversion_instants() -> None:
     clock, _, _, adc = rig(signal=StepConductance(at=10.05), data_rate=8)  # 125 ms per conversion
     adc.open()
     assert adc.read_volts() == 0.0  # nothing converted yet
-    clock.sleep(0.13)  # first conversion at 10.125 s, after the step
-    four = adc.read_volts()
-    assert four == pytest.approx(volts_from_microsiemens(4.0, 3.3, 200.0), abs=1e-3)
+    clock.sleep(0.13)  # first conversion at 10.125 s, averaging 10.0-10.125 s across the step
+    two, four = (volts_from_microsiemens(us, 3.3, SEEED_K_OHM) for us in (2.0, 4.0))
+    assert adc.read_volts() == pytest.approx(0.4 * two + 0.6 * four, abs=1e-3)
+    clock.sleep(0.125)  # the next one lies wholly after the step
+    assert adc.read_volts() == pytest.approx(four, abs=1e-3)
 
 
 def test_invalid_settings_list_what_is_allowed() -> None:
@@ -136,5 +138,5 @@ def test_single_shot_conversion_on_the_emulator() -> None:
     clock.sleep(0.01)
     assert swap_bytes(bus.read_word_data(ADDR, 0x01)) == 0xC383  # done, idle
     word = swap_bytes(bus.read_word_data(ADDR, 0x00))
-    expected = volts_from_microsiemens(2.0, 3.3, 200.0)
+    expected = volts_from_microsiemens(2.0, 3.3, SEEED_K_OHM)
     assert volts_from_conversion(word, 4.096) == pytest.approx(expected, abs=4.096 / 32768)

@@ -12,19 +12,32 @@ from drivers.ads1115 import Ads1115
 from drivers.emulated.ads1115 import Ads1115Emulator
 from drivers.emulated.signals import ConstantConductance
 from drivers.emulated.smbus import EmulatedSMBus
-from drivers.grove_gsr import GroveGsrSource, microsiemens_from_volts, volts_from_microsiemens
+from drivers.grove_gsr import (
+    SEEED_K_OHM,
+    GroveGsrSource,
+    microsiemens_from_volts,
+    volts_from_microsiemens,
+)
 
-VCC, K = 3.3, 200.0
+VCC, K = 3.3, SEEED_K_OHM
 
 
 def test_known_points_of_the_formula() -> None:
-    assert microsiemens_from_volts(0.0, VCC, K) == pytest.approx(5.0)  # R = K
-    assert microsiemens_from_volts(0.25 * VCC, VCC, K) == pytest.approx(5.0 / 3.0)  # R = 3K
-    assert microsiemens_from_volts(0.25 * VCC, VCC, 20.0) == pytest.approx(50.0 / 3.0)
+    assert microsiemens_from_volts(0.0, VCC, K) == pytest.approx(50.0)  # R = K
+    assert microsiemens_from_volts(0.25 * VCC, VCC, K) == pytest.approx(50.0 / 3.0)  # R = 3K
+    assert microsiemens_from_volts(0.25 * VCC, VCC, 200.0) == pytest.approx(5.0 / 3.0)
+
+
+def test_k_is_seeeds_formula() -> None:
+    # Seeed: R = (1024 + 2·reading)·10000 / (512 − reading) ohms, reading 0..1023 (10-bit).
+    for reading in (0, 100, 256, 400, 500):
+        seeed_ohms = (1024 + 2 * reading) * 10000 / (512 - reading)
+        us = microsiemens_from_volts(reading / 1024 * VCC, VCC, SEEED_K_OHM)
+        assert us == pytest.approx(1e6 / seeed_ohms)
 
 
 def test_round_trip() -> None:
-    us = np.array([0.1, 0.5, 1.0, 2.0, 3.5, 4.9])
+    us = np.array([0.6, 1.0, 2.0, 3.5, 4.9, 20.0, 45.0])  # below ~0.5 µS reads as open
     volts = volts_from_microsiemens(us, VCC, K)
     assert np.all(np.diff(volts) < 0)  # more conductance, lower voltage
     assert np.allclose(microsiemens_from_volts(volts, VCC, K), us)
@@ -41,7 +54,7 @@ def test_electrodes_off_maps_to_half_supply_and_back_to_nan() -> None:
 
 
 def test_beyond_range_clips_at_zero_volts() -> None:
-    assert volts_from_microsiemens(50.0, VCC, K) == 0.0
+    assert volts_from_microsiemens(60.0, VCC, K) == 0.0
 
 
 def test_bad_circuit_constants() -> None:

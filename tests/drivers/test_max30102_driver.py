@@ -40,7 +40,7 @@ def test_open_configures_the_chip() -> None:
     regs = chip.registers
     assert regs[0x09] == 0x03  # SpO2 mode, not shut down
     assert regs[0x0A] == 0x67  # 16384 nA, 100 sps, 411 µs
-    assert regs[0x08] & 0xF0 == 0x10  # no averaging, rollover on
+    assert regs[0x08] & 0xF0 == 0x00  # no averaging, rollover off (the documented behaviour)
     assert (regs[0x0C], regs[0x0D]) == (35, 35)  # 7.0 mA at 0.2 mA/step
     assert regs[0x0B] == 0  # not the reserved register some drivers write
     assert regs[0x04:0x07] == bytes(3)
@@ -109,13 +109,50 @@ def test_reads_samples_in_order_across_the_wrap() -> None:
 def test_full_fifo_after_overflow_is_read_not_stalled() -> None:
     clock, _, _, sensor = rig()
     sensor.open()
-    clock.sleep(0.505)  # 50 samples: 18 lost, pointers equal, OVF = 18
+    clock.sleep(0.505)  # 50 samples: the FIFO keeps the first 32, 18 lost, OVF = 18
     batch = sensor.read()
     assert len(batch) == 32
     assert sensor.overflow_samples == 18
-    assert np.array_equal(batch.red, 1190.0 + 10.0 * np.arange(32))  # the newest 32
-    assert batch.t[-1] == pytest.approx(clock.now())
+    assert np.array_equal(batch.red, 1010.0 + 10.0 * np.arange(32))  # the oldest 32
+    # Stamped when they were taken, not now(): the 18 lost samples came after them.
+    assert np.allclose(batch.t, batch.red / 1000.0, atol=PERIOD)
     assert len(sensor.read()) == 0  # drained: now really empty
+
+
+def assert_stamped_when_taken(batches: list) -> None:
+    """TimeCodePpg's red is the sample instant in ms: every timestamp within a period of it."""
+    t = np.concatenate([b.t for b in batches])
+    true_t = np.concatenate([b.red for b in batches]) / 1000.0
+    assert np.all(np.diff(t) > 0)
+    assert np.max(np.abs(t - true_t)) <= PERIOD + 1e-9
+
+
+@pytest.mark.parametrize("burst", [False, True])
+@pytest.mark.parametrize("stall_s", [0.5, 1.0, 3.7])
+def test_timestamps_stay_right_across_a_stalled_poll(burst: bool, stall_s: float) -> None:
+    clock, _, _, sensor = rig(burst_read=burst)
+    sensor.open()
+    batches = []
+    for pause in [0.05] * 20 + [stall_s] + [0.05] * 20 + [0.6] + [0.05] * 10:
+        clock.sleep(pause)
+        batches.append(sensor.read())
+    assert_stamped_when_taken(batches)
+    lost = round((stall_s - 0.32) / PERIOD)  # beyond the 32 the FIFO holds
+    assert sensor.overflow_samples >= min(lost, 31)
+    reds = np.concatenate([b.red for b in batches])
+    gaps = np.diff(reds)[np.diff(reds) > 10.0]
+    assert len(gaps) == 2  # the two stalls, and nothing else missing or repeated
+
+
+def test_timestamps_stay_right_when_the_first_read_finds_an_overflow() -> None:
+    clock, _, _, sensor = rig()
+    sensor.open()
+    clock.sleep(0.6)  # 60 samples: 28 lost before the first read
+    batches = [sensor.read()]
+    for _ in range(10):
+        clock.sleep(0.05)
+        batches.append(sensor.read())
+    assert_stamped_when_taken(batches)
 
 
 def test_driver_never_asks_for_more_than_a_block() -> None:

@@ -20,7 +20,7 @@ from appliance.session.seams import Rendering
 from appliance.simulate.listener import demo_listener
 from drivers.gpio import make_pin_factory
 
-BUTTON, LED, SECOND = 17, 18, 27
+BUTTON, LED, SECOND = 17, 12, 27  # the shipped default pins
 WAIT_S = 30.0
 
 CONFIG = """\
