@@ -1,9 +1,10 @@
 """Power cuts: the session and the music import killed (SIGKILL) at random moments, 200 times each.
 
-Sessions: a process forked from this one (everything already imported, so a kill costs a
-fork, not an interpreter's start) builds the appliance through the wiring root on the emulated
-hardware and a simulated clock, on one shared state folder, runs a session and reports each
-simulated second it reaches down a pipe; it is killed a random 0-4 s of wall time after the
+The service: a process forked from this one (everything already imported, so a kill costs a
+fork, not an interpreter's start) builds the service as `attune run` does (the daemon, on the
+emulated hardware, gpiozero's mock pins and a simulated clock, without FluidSynth), on one
+shared state folder, starts a session as a button press does and reports each simulated
+second it reaches down a pipe; it is killed a random 0-4 s of wall time after the
 session starts (about 0-6 simulated minutes here). After each kill the store is opened as the
 next start opens it, and checked: `PRAGMA integrity_check` is `ok`, the killed session is
 `interrupted` with a duration within one progress note (5 s) of what it played, and no
@@ -41,6 +42,8 @@ device:
   state_dir: {state}
 hardware:
   emulated: true
+  gpio:
+    pin_factory: mock
 audio:
   output: wav
   sample_rate: {rate}
@@ -53,13 +56,19 @@ session:
 """
 
 
-def _session_child(config_path: Path, report: int) -> None:
-    """In the forked child: one session, its elapsed time written to `report` as it runs."""
-    from appliance.app import build
+def _service_child(config_path: Path, report: int) -> None:
+    """In the forked child: the service (`attune run`'s daemon, on gpiozero's mock pins) starts
+    a session as a button press does and runs it; each simulated second is written to
+    `report`."""
     from appliance.clock import SimulatedClock
     from appliance.config import load_config
-    from appliance.simulate.feeds import NullSink, SilentRenderer
+    from appliance.service.daemon import POLL_S
+    from appliance.service.run import make_service
+    from appliance.service.sdnotify import Notifier
+    from appliance.session.seams import Rendering
+    from appliance.simulate.feeds import SilentRenderer
     from appliance.simulate.listener import demo_listener
+    from drivers.gpio import make_pin_factory
 
     class ReportingClock(SimulatedClock):
         """Reports each simulated second it reaches: what the session has really played."""
@@ -74,16 +83,30 @@ def _session_child(config_path: Path, report: int) -> None:
 
     logging.disable(logging.CRITICAL)
     config = load_config(config_path)
-    clock = ReportingClock()
-    appliance = build(config, clock, listener=demo_listener(seed=os.getpid()))
-    appliance.renderer.close()
-    appliance.renderer = SilentRenderer(SAMPLE_RATE)
-    sensors = appliance.open_sensors()
-    sink = NullSink(SAMPLE_RATE)
-    session = appliance.new_session(sensors=sensors, sink=sink, listener_id="kill-1")
+    clock, ui = ReportingClock(), SimulatedClock(start=100.0)
+    service = make_service(
+        config,
+        clock=clock,
+        ui_clock=ui,
+        notifier=Notifier({}),
+        power_off=lambda: True,
+        pin_factory=make_pin_factory("mock", clock=ui.now),
+        render_ahead=False,
+        rendering=Rendering.INLINE,
+        listener=demo_listener(seed=os.getpid()),
+    )
+    # The music itself is not what a power cut tests: no FluidSynth, so a kill lands anywhere
+    # in the session's 10 simulated minutes rather than mostly inside a render.
+    service.appliance.renderer.close()
+    service.appliance.renderer = SilentRenderer(SAMPLE_RATE)
+    service.start()
     clock.started = True
     os.write(report, f"started\n{clock.now():.3f}\n".encode())  # then the session's t0
-    session.run()
+    service.start_session()  # what the button's press calls
+    while service.running is not None:
+        ui.advance(POLL_S)
+        service.tick()
+        time.sleep(0.001)
     os.write(report, b"done\n")
 
 
@@ -137,7 +160,7 @@ def kill_sessions(folder: Path, kills: int, rng: random.Random) -> dict[str, obj
     ours_s = peer_s = 0.0
     rows = 0
     for attempt in range(kills):
-        pid, read = _fork(_session_child, path)
+        pid, read = _fork(_service_child, path)
         lines = _kill_after(pid, read, rng.uniform(0.0, 4.0))
         times = [float(x) for x in lines if x[0].isdigit()]  # t0, then each second reached
         played_s = times[-1] - times[0] if times else 0.0
@@ -266,7 +289,7 @@ def main() -> None:
         r = kill_sessions(Path(tmp), KILLS, rng)
     t = r["tally"]
     print(
-        f"sessions: {KILLS} SIGKILLs 0-4 s after the session started: "
+        f"the service: {KILLS} SIGKILLs 0-4 s after its session started: "
         f"{t['killed mid-session']} mid-session, "
         f"{t['before its first row']} before the session's first row, "
         f"{t['finished first']} after it ended; {r['sessions']} sessions in the store"
