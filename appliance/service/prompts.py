@@ -38,6 +38,14 @@ PHRASES = {
     "wearable_not_found": "The heart rate strap was not found. The music goes on without it.",
     "call_staff": "Please call a member of staff.",
     "shutting_down": "Switching off.",
+    # The USB stick (appliance/usb): fields are filled in by the handler's summary.
+    "usb_no_folder": "This USB stick has no Attune folder, so nothing was copied.",
+    "usb_reports": "Reports for {residents} copied to the USB stick.",
+    "usb_music": "{songs} added for {who}'s profile{unreadable}.",
+    "usb_done": "You can take the USB stick out now.",
+    "usb_pulled": "The USB stick was taken out too early. Nothing was lost. "
+    "Plug it in again to finish.",
+    "usb_failed": "The USB stick could not be written. Nothing was lost.",
 }
 
 SpeechRenderer = Callable[[str, str, int], tuple[np.ndarray, int]]
@@ -106,29 +114,38 @@ class Prompts:
         self._cache: dict[str, np.ndarray] = {}
         self.played: list[tuple[str, str]] = []  # (phrase key, how): for the log and tests
 
-    def pcm(self, key: str) -> np.ndarray | None:
+    def pcm(self, key: str, fields: dict[str, str] | None = None) -> np.ndarray | None:
+        """`fields` fill in a phrase's {placeholders} (the USB summary's counts and names)."""
         if not self.enabled:
             return None
-        if key not in self._cache:
+        text = PHRASES[key].format(**fields) if fields else PHRASES[key]
+        if text not in self._cache:
             try:
-                mono, rate = self._render(PHRASES[key], self.voice, self.words_per_min)
+                mono, rate = self._render(text, self.voice, self.words_per_min)
             except PromptUnavailable as exc:
                 log.warning("spoken prompts off: %s", exc)
                 self.enabled = False
                 return None
-            self._cache[key] = to_output(mono, rate, self.sample_rate, self.level_dbfs)
-        return self._cache[key]
+            self._cache[text] = to_output(mono, rate, self.sample_rate, self.level_dbfs)
+        return self._cache[text]
 
     def warm(self, *keys: str) -> None:
         """Render ahead, so a prompt costs nothing when it is needed."""
-        for key in keys or tuple(PHRASES):
-            self.pcm(key)
+        for key in keys or tuple(k for k, text in PHRASES.items() if "{" not in text):
+            self.pcm(key)  # a phrase with {fields} is rendered when its fields are known
 
-    def play(self, key: str, *, mixer: Mixer | None = None, sink: AudioSink | None = None) -> str:
+    def play(
+        self,
+        key: str,
+        *,
+        mixer: Mixer | None = None,
+        sink: AudioSink | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> str:
         """Over the session's music (`mixer`), else straight to `sink`. Returns how it went:
         "overlay", "sink", or "skipped"."""
         how = "skipped"
-        pcm = self.pcm(key)
+        pcm = self.pcm(key, fields)
         if pcm is not None:
             try:
                 if mixer is not None:

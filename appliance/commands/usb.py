@@ -1,0 +1,160 @@
+"""attune usb sync: a plugged-in stick's reports and music (started by attune-usb@.service)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from appliance.commands import config_from
+
+NAME = "usb"
+HELP = "copy reports onto a USB stick and import the family's music from it"
+
+log = logging.getLogger("appliance.usb")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sync = sub.add_parser(
+        "sync",
+        help="reports into Attune/reports/ on the stick; new music from Attune/<listener>/",
+        description="Run by attune-usb@.service when a stick is plugged in; by hand: "
+        "sudo -u attune attune usb sync --mount /media/stick",
+    )
+    where = sync.add_mutually_exclusive_group(required=True)
+    where.add_argument("device", nargs="?", type=Path, help="a mounted partition, e.g. /dev/sda1")
+    where.add_argument("--mount", type=Path, help="the folder the stick is mounted on")
+
+
+class Pulled(Exception):
+    """systemd stops the handler when the stick's device goes away (BindsTo=)."""
+
+
+def _on_term(signum: int, frame: object) -> None:
+    raise Pulled()
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    state_dir = Path(config.device.state_dir)
+    mount = args.mount if args.mount is not None else _mount_point(args.device)
+    if mount is None:
+        print(
+            f"attune: {args.device} is not mounted; mount it first, or give --mount DIR "
+            "(a plugged stick is mounted by attune-usb@.service)",
+            file=sys.stderr,
+        )
+        return 2
+    if not mount.is_dir():
+        print(f"attune: --mount {mount} is not a folder", file=sys.stderr)
+        return 2
+    if os.geteuid() == 0 and state_dir.exists() and state_dir.stat().st_uid != 0:
+        print(
+            f"attune: run this as the service's user, or the files it leaves in {state_dir} "
+            "are root's and the service cannot read them: sudo -u attune attune usb sync ...",
+            file=sys.stderr,
+        )
+        return 2
+    from appliance.usb.spool import Spool
+
+    spool = Spool(state_dir)
+    busy = spool.mark_busy(mount.name)
+    previous = signal.signal(signal.SIGTERM, _on_term)
+    try:
+        return _sync(config, state_dir, mount, spool)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        busy.unlink(missing_ok=True)
+
+
+def _sync(config, state_dir: Path, mount: Path, spool) -> int:
+    from appliance.app import DB_NAME
+    from appliance.listeners import load_listeners
+    from appliance.music.library import Library
+    from appliance.store.db import Store
+    from appliance.usb.reports import DEFAULT_WRITERS
+    from appliance.usb.summary import spoken
+    from appliance.usb.sync import SyncResult, sync_stick
+
+    profiles, problems = load_listeners(config.listeners.dir)
+    for problem in problems:
+        log.warning("profile skipped: %s", problem)
+    database = state_dir / DB_NAME
+    store = Store(database, read_only=True) if database.exists() else None
+    result = SyncResult(attune_found=True, pulled=True)
+    try:
+        result = sync_stick(
+            mount,
+            profiles=profiles,
+            store=store,
+            library=Library.in_state_dir(state_dir),
+            writers=DEFAULT_WRITERS,
+            staging=state_dir / "usb" / "staging",
+        )
+        _write_log(mount, result)
+    except Pulled:
+        result.pulled = True
+    finally:
+        if store is not None:
+            store.close()
+        spool.post(not (result.pulled or result.failed), spoken(result))
+    _print(mount, result)
+    return 1 if result.failed else 0
+
+
+def _write_log(mount: Path, result) -> None:
+    from appliance.usb.stick import ATTUNE_FOLDER, LOG_NAME, find_child, pulled, put_text
+    from appliance.usb.summary import log_section, new_log
+
+    attune = find_child(mount, ATTUNE_FOLDER)
+    if attune is None or result.pulled:
+        return
+    path = attune / LOG_NAME
+    try:
+        old = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        put_text(new_log(old.replace("\r\n", "\n"), log_section(result, datetime.now())), path)
+    except OSError as exc:
+        if pulled(exc):
+            result.pulled = True
+        else:
+            result.failed = result.failed or f"{exc.strerror or exc}"
+
+
+def _print(mount: Path, result) -> None:
+    if not result.attune_found:
+        print(f"{mount}: no Attune folder on this stick; nothing read or written")
+        return
+    for listener_id, (written, same) in sorted(result.reports.items()):
+        print(f"reports   {listener_id}: {written} copied, {same} unchanged")
+    for problem in result.problems:
+        print(f"problem   {problem}", file=sys.stderr)
+    for music in result.music:
+        print(
+            f"music     {music.listener_id} (Attune/{music.folder}): {len(music.added)} added, "
+            f"{len(music.known)} already there, {len(music.refused)} refused"
+        )
+    for name in result.unknown_folders:
+        print(f"left      Attune/{name}: no listener with this id or usb_folder")
+    if result.pulled:
+        print("the stick went away before the end; plug it in again to finish")
+    if result.failed:
+        print(f"attune: the stick could not be written: {result.failed}", file=sys.stderr)
+
+
+def _mount_point(device: Path) -> Path | None:
+    """Where `device` is mounted, from /proc/self/mounts."""
+    try:
+        real = os.path.realpath(device)
+        with open("/proc/self/mounts", encoding="utf-8") as mounts:
+            for line in mounts:
+                source, target, *_ = line.split()
+                if os.path.realpath(source) == real:
+                    return Path(target.replace("\\040", " "))
+    except OSError:
+        return None
+    return None

@@ -1,0 +1,84 @@
+"""A FAT-formatted stick image for the USB tests, mounted through FUSE (fusefat).
+
+The kernel's vfat module is often missing in containers and CI, so `mount -o loop` cannot be
+relied on; fusefat reads and writes a real FAT image made by mkfs.vfat. "Pulling" the stick is
+killing the fusefat process: every later access then fails as a pulled stick's does (ENOTCONN
+here, EIO on a real one), and what was written to the image so far stays as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+MOUNT_WAIT_S = 10.0
+
+
+def fuse_missing() -> str | None:
+    """Why FAT images cannot be mounted here, or None."""
+    for tool in ("mkfs.vfat", "fusefat", "fusermount"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (scripts/bootstrap.sh installs dosfstools, fusefat)"
+    if not os.access("/dev/fuse", os.R_OK | os.W_OK):
+        return "/dev/fuse is missing or not accessible (FUSE is not available here)"
+    return None
+
+
+needs_fuse = pytest.mark.skipif(fuse_missing() is not None, reason=str(fuse_missing()))
+
+
+class FatStick:
+    def __init__(self, image: Path, mount: Path, size_mb: int = 64) -> None:
+        self.image, self.mount = image, mount
+        self.process: subprocess.Popen | None = None
+        subprocess.run(
+            ["mkfs.vfat", "-F", "32", "-C", str(image), str(size_mb * 1024)],
+            check=True,
+            capture_output=True,
+        )
+        mount.mkdir(exist_ok=True)
+
+    def plug(self) -> Path:
+        # -f: stays in the foreground, so the test holds its pid and can pull the stick.
+        self.process = subprocess.Popen(
+            ["fusefat", "-f", "-o", "rw+", str(self.image), str(self.mount)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + MOUNT_WAIT_S
+        while not os.path.ismount(self.mount):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.skip("fusefat could not mount the FAT image here")
+            time.sleep(0.01)
+        return self.mount
+
+    def unplug(self) -> None:
+        """A clean removal: unmounted (fusefat writes everything back), then gone."""
+        if self.process is None:
+            return
+        subprocess.run(["fusermount", "-u", str(self.mount)], check=True)
+        self.process.wait(timeout=MOUNT_WAIT_S)
+        self.process = None
+
+    def pull(self) -> None:
+        """Yanked out: the filesystem's process dies at once."""
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=MOUNT_WAIT_S)
+        self.process = None
+        subprocess.run(["fusermount", "-u", "-z", str(self.mount)], capture_output=True)
+
+    def repair(self) -> None:
+        """What the next computer does with a stick pulled mid-write (Windows' scan, fsck)."""
+        subprocess.run(["fsck.vfat", "-a", "-w", str(self.image)], capture_output=True)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.unplug()
