@@ -17,6 +17,8 @@ if [ "$extras" != "runtime" ]; then
     dbus                # dbus-daemon: the private system bus the BLE tests run bleak against
     libdbus-1-dev       # dbus-python (python-dbusmock's dependency) builds against these
     libglib2.0-dev
+    dosfstools fusefat  # the USB tests: a FAT image (mkfs.vfat) mounted through FUSE
+    exfatprogs          # mkfs.exfat and fsck.exfat, to make and check exFAT sticks by hand
   )
 fi
 if [ "${ATTUNE_BENCH:-0}" = "1" ]; then

@@ -10,7 +10,7 @@
 #   ATTUNE_RASPI_CONFIG raspi-config (if found) ATTUNE_USERADD    useradd
 #   ATTUNE_GROUPADD   groupadd                  ATTUNE_USERMOD    usermod
 #   ATTUNE_VENV       "python3 -m venv"         ATTUNE_PIP        <venv>/bin/python -m pip
-#   ATTUNE_CHOWN      chown
+#   ATTUNE_CHOWN      chown                     ATTUNE_UDEVADM    udevadm
 # DRY_RUN=1 prints what would change and changes nothing.
 set -euo pipefail
 
@@ -28,6 +28,10 @@ STATE=/var/lib/attune
 UNIT=/etc/systemd/system/attune.service
 POLKIT_RULE=/etc/polkit-1/rules.d/50-attune-power-off.rules
 BIN_LINK=/usr/local/bin/attune
+# A plugged USB stick: the udev rule starts the template unit, which mounts it with the helper.
+USB_UNIT=/etc/systemd/system/attune-usb@.service
+USB_RULE=/etc/udev/rules.d/90-attune-usb.rules
+USB_MOUNT="$PREFIX/libexec/attune-usb-mount"
 
 APT_PACKAGES=(
   python3-venv python3-dev gcc pkg-config  # the venv; PyAudio compiles against these
@@ -47,6 +51,7 @@ GROUPADD="${ATTUNE_GROUPADD:-groupadd}"
 USERMOD="${ATTUNE_USERMOD:-usermod}"
 MAKE_VENV="${ATTUNE_VENV:-python3 -m venv}"
 CHOWN="${ATTUNE_CHOWN:-chown}"
+UDEVADM="${ATTUNE_UDEVADM:-udevadm}"
 PIP="${ATTUNE_PIP:-$ROOT$VENV/bin/python -m pip}"
 
 changed=0  # anything installed or replaced by this run
@@ -270,6 +275,21 @@ install_files() {
     [ "$DRY_RUN" = 1 ] || install -d -m 0700 "$ROOT$STATE"
   fi
   install_file "$SOURCE/systemd/50-attune-power-off.rules" "$POLKIT_RULE" 0644
+  install_file "$SOURCE/docs/usb.md" "$PREFIX/share/doc/usb.md" 0644
+  install_file "$SOURCE/systemd/attune-usb-mount" "$USB_MOUNT" 0755
+}
+
+# The USB route: started by udev when a stick is plugged in, never enabled by itself.
+install_usb() {
+  local was="$changed"
+  changed=0
+  install_file "$SOURCE/systemd/attune-usb@.service" "$USB_UNIT" 0644
+  install_file "$SOURCE/systemd/90-attune-usb.rules" "$USB_RULE" 0644
+  if [ "$changed" = 1 ] && [ -z "$ROOT" ]; then
+    run_cmd "$SYSTEMCTL" daemon-reload
+    run_cmd "$UDEVADM" control --reload-rules
+  fi
+  [ "$was" = 0 ] || changed=1
 }
 
 install_unit() {
@@ -295,6 +315,7 @@ main() {
   install_venv
   install_files
   install_unit
+  install_usb
   if [ "$changed" = 0 ]; then
     say "already up to date; nothing changed"
     return 0
