@@ -61,32 +61,41 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     from appliance.usb.spool import Spool
+    from appliance.usb.summary import spoken
+    from appliance.usb.sync import SyncResult
 
     spool = Spool(state_dir)
-    busy = spool.mark_busy(mount.name)
+    result = SyncResult(attune_found=True, pulled=True)  # what a stop before the end says
     previous = signal.signal(signal.SIGTERM, _on_term)
+    busy = None
     try:
-        return _sync(config, state_dir, mount, spool)
+        busy = spool.mark_busy(mount.name)
+        result = _sync(config, state_dir, mount)
+    except Pulled:
+        result.pulled = True
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the notice is written whatever comes
+        spool.post(not (result.pulled or result.failed), spoken(result))
+        if busy is not None:
+            busy.unlink(missing_ok=True)
         signal.signal(signal.SIGTERM, previous)
-        busy.unlink(missing_ok=True)
+    _print(mount, result)
+    return 1 if result.failed else 0
 
 
-def _sync(config, state_dir: Path, mount: Path, spool) -> int:
+def _sync(config, state_dir: Path, mount: Path):
     from appliance.app import DB_NAME
     from appliance.listeners import load_listeners
     from appliance.music.library import Library
     from appliance.store.db import Store
     from appliance.usb.reports import DEFAULT_WRITERS
-    from appliance.usb.summary import spoken
-    from appliance.usb.sync import SyncResult, sync_stick
+    from appliance.usb.sync import sync_stick
 
     profiles, problems = load_listeners(config.listeners.dir)
     for problem in problems:
         log.warning("profile skipped: %s", problem)
     database = state_dir / DB_NAME
     store = Store(database, read_only=True) if database.exists() else None
-    result = SyncResult(attune_found=True, pulled=True)
     try:
         result = sync_stick(
             mount,
@@ -96,15 +105,11 @@ def _sync(config, state_dir: Path, mount: Path, spool) -> int:
             writers=DEFAULT_WRITERS,
             staging=state_dir / "usb" / "staging",
         )
-        _write_log(mount, result)
-    except Pulled:
-        result.pulled = True
     finally:
         if store is not None:
             store.close()
-        spool.post(not (result.pulled or result.failed), spoken(result))
-    _print(mount, result)
-    return 1 if result.failed else 0
+    _write_log(mount, result)
+    return result
 
 
 def _write_log(mount: Path, result) -> None:
