@@ -23,6 +23,7 @@ import soundfile as sf
 
 from appliance.cli import main as attune
 from appliance.listeners import load_listeners
+from appliance.music.audiofile import MIN_DURATION_S
 from appliance.music.library import Library
 from appliance.store.db import Store
 from appliance.usb.reports import DEFAULT_WRITERS
@@ -33,6 +34,7 @@ from tests.appliance.usb.fatstick import FatStick, needs_fuse
 
 pytestmark = needs_fuse
 RATE = 22050
+SONG_S = MIN_DURATION_S + 2  # long enough for the library, whatever its minimum
 START = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 PROFILES = {
     "L-0001.yaml": "id: L-0001\ngoal: relax\nusb_folder: Margaret\n"
@@ -84,13 +86,13 @@ def stick(tmp_path: Path):
     (root / "Holiday" / "photo.jpg").write_bytes(os.urandom(5000))
     (root / "notes.txt").write_text("shopping list")
     family = root / "Attune" / "Margaret"
-    write_audio(family / "Moon River.flac", music(12))
-    write_audio(family / "Same again.flac", music(12))  # the same audio under another name
+    write_audio(family / "Moon River.flac", music(SONG_S))
+    write_audio(family / "Same again.flac", music(SONG_S))  # the same audio under another name
     write_audio(family / "Too short.wav", music(2))
     (family / "Broken.mp3").write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\xff\x00" * 4000)
     (family / "cover.jpg").write_bytes(os.urandom(300))
-    write_audio(root / "Attune" / "l-0002" / "Hymn.ogg", music(11, bpm=60, tone=440))
-    write_audio(root / "Attune" / "Stranger" / "Song.flac", music(11, tone=550))
+    write_audio(root / "Attune" / "l-0002" / "Hymn.ogg", music(SONG_S, bpm=60, tone=440))
+    write_audio(root / "Attune" / "Stranger" / "Song.flac", music(SONG_S, tone=550))
     yield made
     made.close()
 
@@ -169,7 +171,7 @@ def test_a_stick_without_an_attune_folder_is_not_touched(device, tmp_path) -> No
     root = stick.plug()
     try:
         (root / "Music").mkdir()
-        write_audio(root / "Music" / "L-0001" / "a.flac", music(12))
+        write_audio(root / "Music" / "L-0001" / "a.flac", music(SONG_S))
         before = tree(root)
         assert attune(["--config", str(device["config"]), "usb", "sync", "--mount", str(root)]) == 0
         assert tree(root) == before
@@ -235,7 +237,9 @@ def test_pulled_mid_import_leaves_the_library_consistent_and_the_next_plug_finis
 ) -> None:
     root = stick.mount
     family = root / "Attune" / "Margaret"
-    write_audio(family / "Long song.wav", music(30, tone=500))  # over 1 MB: the copy takes a while
+    write_audio(
+        family / "Long song.wav", music(SONG_S + 20, tone=500)
+    )  # over 1 MB: the copy takes a while
     library_folder = device["state"] / "music" / "L-0001"
 
     def pull_while_the_library_copies() -> None:
