@@ -113,7 +113,7 @@ def _sync(config, state_dir: Path, mount: Path):
 
 
 def _write_log(mount: Path, result) -> None:
-    from appliance.usb.stick import ATTUNE_FOLDER, LOG_NAME, find_child, pulled, put_text
+    from appliance.usb.stick import ATTUNE_FOLDER, LOG_NAME, find_child, put_text, still_there
     from appliance.usb.summary import log_section, new_log
 
     attune = find_child(mount, ATTUNE_FOLDER)
@@ -124,10 +124,10 @@ def _write_log(mount: Path, result) -> None:
         old = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
         put_text(new_log(old.replace("\r\n", "\n"), log_section(result, datetime.now())), path)
     except OSError as exc:
-        if pulled(exc):
+        if not still_there(attune):
             result.pulled = True
         else:
-            result.failed = result.failed or f"{exc.strerror or exc}"
+            result.failed = result.failed or f"{path}: {exc.strerror or exc}"
 
 
 def _print(mount: Path, result) -> None:

@@ -45,7 +45,8 @@ PHRASES = {
     "usb_done": "You can take the USB stick out now.",
     "usb_pulled": "The USB stick was taken out too early. Nothing was lost. "
     "Plug it in again to finish.",
-    "usb_failed": "The USB stick could not be written. Nothing was lost.",
+    "usb_failed": "The USB stick could not be finished. Nothing was lost. "
+    "Please tell the technician.",
 }
 
 SpeechRenderer = Callable[[str, str, int], tuple[np.ndarray, int]]

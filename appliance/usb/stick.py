@@ -20,8 +20,6 @@ REPORTS_FOLDER = "reports"
 LOG_NAME = "attune-log.txt"
 PARTIAL_SUFFIX = ".attune-partial"
 CHUNK = 1 << 20
-# What a pulled stick (or its FUSE driver killed) looks like to the process reading it.
-PULLED_ERRNOS = frozenset({errno.EIO, errno.ENOTCONN, errno.ENODEV, errno.ENXIO, errno.ENOENT})
 
 Hook = Callable[[Path], None]  # called after each chunk written to the stick (tests pull there)
 
@@ -125,6 +123,11 @@ def sweep_partials(folder: Path) -> list[str]:
     return removed
 
 
-def pulled(exc: BaseException) -> bool:
-    """Whether `exc` means the stick is gone rather than a bug."""
-    return isinstance(exc, StickGone) or (isinstance(exc, OSError) and exc.errno in PULLED_ERRNOS)
+def still_there(folder: Path) -> bool:
+    """Whether the stick holding `folder` is still readable (a pulled stick answers EIO, its
+    killed FUSE driver ENOTCONN: any error here means gone)."""
+    try:
+        next(iter(folder.parent.iterdir()), None)
+        return folder.is_dir()
+    except OSError:
+        return False

@@ -35,8 +35,8 @@ from appliance.usb.stick import (
     StickGone,
     file_digest,
     find_child,
-    pulled,
     put_file,
+    still_there,
     sweep_partials,
 )
 
@@ -93,11 +93,12 @@ def sync_stick(
         for folder, profile in _music_folders(attune, profiles, result):
             _import_music(library, folder, profile.id, hook, result)
     except OSError as exc:
-        if pulled(exc) or not _still_there(attune):
+        if isinstance(exc, StickGone) or not still_there(attune):
             result.pulled = True
-        else:
-            result.failed = f"{exc.strerror or exc}"
-        log.warning("USB stick at %s: %s", mount, "pulled" if result.pulled else result.failed)
+            log.warning("USB stick at %s: taken out before the end", mount)
+        else:  # a full or write-protected stick, or the device's own folder
+            result.failed = f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")
+            log.error("USB stick at %s: %s", mount, result.failed)
     return result
 
 
@@ -172,7 +173,7 @@ def _import_music(
         try:
             digest = file_digest(candidate.read_from)
         except OSError as exc:
-            if pulled(exc) or not _still_there(folder):
+            if not still_there(folder):
                 raise StickGone(exc.errno, f"the stick went away reading {shown}") from exc
             outcome.refused.append((shown, f"cannot be read ({exc.strerror or exc})"))
             continue
@@ -180,21 +181,13 @@ def _import_music(
             outcome.known.append(shown)
             continue
         report = library.import_path(listener_id, candidate.read_from)
-        if report.failed and not _still_there(folder):
+        if report.failed and not still_there(folder):
             raise StickGone(None, f"the stick went away importing {shown}")
         for track in report.imported:
             outcome.added.append(shown)
             known.add(track.sha256)
         outcome.known += [shown for _ in report.already_there]
         outcome.refused += [(shown, why) for _, why in report.failed]
-
-
-def _still_there(folder: Path) -> bool:
-    try:
-        next(iter(folder.parent.iterdir()), None)
-        return folder.is_dir()
-    except OSError:
-        return False
 
 
 def _name(writer: ReportWriter) -> str:

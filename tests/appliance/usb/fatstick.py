@@ -37,8 +37,9 @@ class FatStick:
     def __init__(self, image: Path, mount: Path, size_mb: int = 64) -> None:
         self.image, self.mount = image, mount
         self.process: subprocess.Popen | None = None
+        fat = "32" if size_mb >= 64 else "12"  # FAT32 needs room; a tiny stick is FAT12
         subprocess.run(
-            ["mkfs.vfat", "-F", "32", "-C", str(image), str(size_mb * 1024)],
+            ["mkfs.vfat", "-F", fat, "-C", str(image), str(size_mb * 1024)],
             check=True,
             capture_output=True,
         )

@@ -314,3 +314,20 @@ def test_the_unit_stopping_the_handler_when_the_stick_goes_says_so_and_loses_not
     if folder.is_dir():
         on_disk = sorted(p.name for p in folder.iterdir() if p.name != "index.json")
         assert on_disk == sorted(t.file for t in tracks)
+
+
+def test_a_full_stick_is_said_to_have_failed_and_keeps_no_half_file(device, tmp_path) -> None:
+    stick = FatStick(tmp_path / "small.img", tmp_path / "small", size_mb=2)
+    root = stick.plug()
+    try:
+        (root / "Attune").mkdir()
+        free = os.statvfs(root).f_bavail * os.statvfs(root).f_frsize
+        (root / "filler.bin").write_bytes(b"\0" * (free - 20_000))  # room for the CSVs only
+        before = tree(root)
+        assert attune(["--config", str(device["config"]), "usb", "sync", "--mount", str(root)]) == 1
+        assert tree(root, OURS) == before
+        assert not list(root.rglob(f"*{PARTIAL_SUFFIX}"))
+        notice = Spool(device["state"]).take_notices()[0]
+        assert not notice.ok and notice.prompts[-1] == ("usb_failed", {})
+    finally:
+        stick.close()
