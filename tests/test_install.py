@@ -403,3 +403,51 @@ def test_the_mount_helper_refuses_what_it_does_not_know_and_unmounts_nothing_unm
         text=True,
     )
     assert done.returncode == 0
+
+
+def _helper_env(tmp_path: Path, *, fs_type: str, mounted: bool) -> dict[str, str]:
+    """The mount helper with blkid/findmnt/id/mount/mkdir answered by small fakes that record."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fakes = {
+        "blkid": f"#!/bin/sh\necho {fs_type}\n",
+        "findmnt": f"#!/bin/sh\nexit {0 if mounted else 1}\n",
+        "id": '#!/bin/sh\ncase "$1" in -u) echo 999;; -g) echo 998;; esac\n',
+        "mount": '#!/bin/sh\necho "mount $*" >> "$CALLS"\n',
+    }
+    for name, text in fakes.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "CALLS": str(tmp_path / "c")}
+
+
+@pytest.mark.parametrize(
+    ("fs_type", "extra"), [("vfat", ",flush,utf8,shortname=mixed"), ("exfat", ",iocharset=utf8")]
+)
+def test_the_mount_helper_mounts_fat_and_exfat_safely_for_the_service_user(
+    tmp_path: Path, fs_type: str, extra: str
+) -> None:
+    env = _helper_env(tmp_path, fs_type=fs_type, mounted=False)
+    target = tmp_path / "run" / "sda1"
+    done = subprocess.run(
+        ["sh", str(USB_MOUNT), "mount", "/dev/sda1", str(target)], env=env, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    options = f"rw,nosuid,nodev,noexec,noatime,uid=999,gid=998,fmask=0177,dmask=0077{extra}"
+    assert (tmp_path / "c").read_text() == f"mount -t {fs_type} -o {options} /dev/sda1 {target}\n"
+    assert target.is_dir()
+
+
+@pytest.mark.parametrize(("fs_type", "mounted"), [("vfat", True), ("ext4", False)])
+def test_the_mount_helper_leaves_mounted_or_foreign_partitions_alone(
+    tmp_path: Path, fs_type: str, mounted: bool
+) -> None:
+    env = _helper_env(tmp_path, fs_type=fs_type, mounted=mounted)
+    done = subprocess.run(
+        ["sh", str(USB_MOUNT), "mount", "/dev/sda1", str(tmp_path / "m")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "left alone" in done.stderr
+    assert not (tmp_path / "c").exists()  # mount never called
