@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -41,3 +43,22 @@ class SimulatedClock:
         self._t += seconds
 
     advance = sleep
+
+
+# -- the one clock for people: records stay in UTC; what a person reads is in device.timezone --
+
+LOCAL_FORMAT = "%Y-%m-%d %H:%M %Z"  # 2026-05-01 10:00 BST: sorts as text, names the zone
+
+
+def zone(name: str) -> tzinfo:
+    """The device's time zone from its IANA name (device.timezone, validated by the config)."""
+    return UTC if name == "UTC" else ZoneInfo(name)
+
+
+def local_time(moment: datetime, tz: tzinfo) -> datetime:
+    """A recorded (UTC) moment as the clock on the wall of the care home shows it."""
+    return moment.astimezone(tz)
+
+
+def local_text(moment: datetime, tz: tzinfo, fmt: str = LOCAL_FORMAT) -> str:
+    return local_time(moment, tz).strftime(fmt)

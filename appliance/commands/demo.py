@@ -83,9 +83,11 @@ class StatusPrinter:
 def run_demo(out: Path, *, minutes: float = 20.0, goal: str = "relax", seed: int = 0) -> int:
     # Imported here, not at the top: every `attune` command loads this module to list itself.
     from appliance.app import DB_NAME, build
-    from appliance.clock import SimulatedClock
+    from appliance.clock import SimulatedClock, zone
     from appliance.config import load_config
+    from appliance.report.outcomes import LABELS, session_outcome
     from appliance.report.session_png import render_session_png
+    from appliance.report.words import calm_text, measure_line
     from appliance.simulate.listener import demo_listener
 
     foreign = foreign_contents(out, DB_NAME)
@@ -132,7 +134,9 @@ def run_demo(out: Path, *, minutes: float = 20.0, goal: str = "relax", seed: int
             printer.done()
             sink.close()
             sensors.close()
-        report = render_session_png(appliance.store, result.session_id, out / "report.png")
+        tz = zone(config.device.timezone)
+        report = render_session_png(appliance.store, result.session_id, out / "report.png", tz)
+        outcome = session_outcome(appliance.store, result.session_id)
     finally:
         appliance.close()
     took = time.perf_counter() - wall
@@ -140,10 +144,12 @@ def run_demo(out: Path, *, minutes: float = 20.0, goal: str = "relax", seed: int
         f"\nSession {result.session_id} {result.status} after {result.duration_s / 60:.1f} min "
         f"(simulated) in {took:.1f} s."
     )
-    for key, value in result.summary.items():
-        print(f"  {key:<16} {value}")
+    # The same figures, words and rounding as `attune sessions show` and the report.
+    for name in LABELS:
+        print(f"  {measure_line(outcome, name)}")
+    print(f"  Time to calm: {calm_text(outcome)}")
     print(
-        f"  true arousal     start {truth[0]:.2f}, lowest {min(truth):.2f}, end {truth[-1]:.2f} "
+        f"  True arousal: start {truth[0]:.2f}, lowest {min(truth):.2f}, end {truth[-1]:.2f} "
         "(the virtual listener's hidden state, for comparison)"
     )
     print(f"Wrote {out / 'session.wav'}, {report} and {out / DB_NAME}")

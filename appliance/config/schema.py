@@ -20,6 +20,7 @@ from appliance.config.validators import (
     Int,
     OneOf,
     Text,
+    TimeZone,
 )
 from appliance.config.yamlwrite import HexInt
 from appliance.vocabulary import DEFAULT_SOUNDFONT, GOALS, SOUNDFONT_PACKAGE
@@ -66,6 +67,7 @@ _ABSOLUTE_PATH = Option(FilePath(absolute=True), _path_to_yaml)
 SCHEMA: Mapping[str, Option] = {
     "device.state_dir": _ABSOLUTE_PATH,
     "device.log_level": Option(OneOf(("debug", "info", "warning", "error"))),
+    "device.timezone": Option(TimeZone()),
     "hardware.emulated": _BOOL,
     "hardware.i2c_bus": Option(Int(0, 31)),
     "hardware.ppg.enabled": _BOOL,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +157,27 @@ class BleAddressList:
         if len(set(addresses)) != len(addresses):
             raise ValueError("an address is listed twice")
         return addresses
+
+
+# Files in the zone database that are not zones a person lives in.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+class TimeZone:
+    """An IANA time zone name (Europe/London, UTC), checked against the zone database."""
+
+    def __call__(self, value: Any) -> str:
+        import zoneinfo
+
+        hint = "use an IANA name such as Europe/London or UTC (`timedatectl list-timezones`)"
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{describe(value)} is not a time zone; {hint}")
+        try:
+            if value in _NOT_ZONES:
+                raise zoneinfo.ZoneInfoNotFoundError(value)
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            close = get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
+            suggestion = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(f"{describe(value)} is not a time zone{suggestion}; {hint}") from None
+        return value

@@ -3,27 +3,32 @@
 Everything the device keeps under a listener's id goes: the store's rows (sessions with their
 physiology, decisions and events; the learning state; the quarantine; the listener record),
 the personal music copied for them with its index and tags, and session exports written under
-the state directory (physiology.csv and decisions.csv naming the id, and the session-N.png
-reports of those sessions beside them). The technician's profile YAML in /etc is not touched:
+the state directory (the CSV and FHIR files naming the id, and the reports of those sessions
+beside them). The technician's profile YAML in /etc is not touched:
 the daemon never writes there, and `attune listeners forget` says to remove it.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.listeners.profile import ListenerProfile
 from appliance.music.library import MUSIC_DIR, Library
+from appliance.report.export import FHIR_FILE_PATTERN, OUTCOMES_FILE_PATTERN, REPORT_FILE
+from appliance.report.fhir import LISTENER_SYSTEM
 from appliance.store.db import Store
-from appliance.store.export import DECISIONS_FILE, PHYSIOLOGY_FILE
+from appliance.store.export import EXPORT_FILE_PATTERN
 from appliance.vocabulary import check_listener_id
 
 log = logging.getLogger(__name__)
 
-EXPORT_FILES = (PHYSIOLOGY_FILE, DECISIONS_FILE)
+# Exports written before their names carried the session id.
+LEGACY_EXPORT_FILES = ("physiology.csv", "decisions.csv")
+LEGACY_REPORT_FILE = "session-{session_id}.png"
 
 
 @dataclass
@@ -62,8 +67,15 @@ def _forget_exports(state_dir: Path, listener_id: str) -> int:
     if not state_dir.is_dir():
         return 0
     music = state_dir / MUSIC_DIR
-    for path in sorted(state_dir.rglob("*.csv")):
-        if path.name not in EXPORT_FILES or music in path.parents:
+    for path in sorted(state_dir.rglob("*")):
+        if music in path.parents or not path.is_file():
+            continue
+        if FHIR_FILE_PATTERN.fullmatch(path.name):
+            if _fhir_names(path, listener_id):
+                path.unlink()
+                deleted += 1
+            continue
+        if not _is_csv_export(path.name):
             continue
         sessions = _sessions_of(path, listener_id)
         if sessions is None:
@@ -71,11 +83,36 @@ def _forget_exports(state_dir: Path, listener_id: str) -> int:
         path.unlink()
         deleted += 1
         for session_id in sessions:
-            report = path.with_name(f"session-{session_id}.png")
-            if report.exists():
-                report.unlink()
-                deleted += 1
+            for name in (LEGACY_REPORT_FILE, REPORT_FILE):
+                report = path.with_name(name.format(session_id=session_id))
+                if report.exists():
+                    report.unlink()
+                    deleted += 1
     return deleted
+
+
+def _is_csv_export(name: str) -> bool:
+    return (
+        name in LEGACY_EXPORT_FILES
+        or bool(EXPORT_FILE_PATTERN.fullmatch(name))
+        or bool(OUTCOMES_FILE_PATTERN.fullmatch(name))
+    )
+
+
+def _fhir_names(path: Path, listener_id: str) -> bool:
+    """Whether a FHIR export has an Observation whose subject is the listener."""
+    try:
+        bundle = json.loads(path.read_text(encoding="utf-8"))
+        subjects = [e["resource"].get("subject", {}) for e in bundle.get("entry", [])]
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("erasure: cannot read %s (%s); check it by hand", path, exc)
+        return False
+    return any(
+        s.get("identifier", {}).get("system") == LISTENER_SYSTEM
+        and s.get("identifier", {}).get("value") == listener_id
+        for s in subjects
+        if isinstance(s, dict)
+    )
 
 
 def _sessions_of(path: Path, listener_id: str) -> set[str] | None:

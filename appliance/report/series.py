@@ -1,4 +1,4 @@
-"""A stored session as time series for reports, and its one-line outcome.
+"""A stored session as time series for reports (its outcome's figures: outcomes.py).
 
 Pure functions over the store's row dicts: numpy arrays in, numbers out, no drawing.
 """
@@ -11,12 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from appliance.signals.outcome import (
-    END_SPAN_S,
-    Change,
-    arousal_change,
-    heart_rate_change,
-)
+from appliance.signals.outcome import END_SPAN_S
 from appliance.vocabulary import USABLE_QUALITY  # poorer windows are drawn as gaps
 
 GAP_S = 30.0  # no window for longer than this: draw a gap, not a line across it
@@ -87,38 +82,6 @@ def calibration_window(segs: Sequence[Segment]) -> tuple[float, float]:
     if not calibration:
         return 0.0, DEFAULT_CALIBRATION_S
     return min(s.start_s for s in calibration), max(s.end_s for s in calibration)
-
-
-def changes(
-    physiology: Sequence[dict[str, Any]], calibration: tuple[float, float]
-) -> tuple[Change, Change]:
-    """(heart rate, arousal) change of a stored session, by the one definition (outcome.py)."""
-    t_s = column(physiology, "t_s")
-    hr = heart_rate_change(
-        t_s, column(physiology, "hr_bpm"), column(physiology, "ppg_quality"), calibration
-    )
-    arousal = arousal_change(
-        t_s, column(physiology, "arousal"), column(physiology, "quality"), calibration[1]
-    )
-    return hr, arousal
-
-
-def _describe(name: str, c: Change, fmt: str, unit: str, missing: str) -> str:
-    if c.start is None or c.end is None:
-        return f"{name}: {missing}"
-    sign = "+" if c.delta >= 0 else "−"  # type: ignore[operator]
-    delta = format(abs(c.delta), fmt)  # type: ignore[arg-type]
-    return f"{name} {c.start:{fmt}} → {c.end:{fmt}}{unit} ({sign}{delta}, quality {c.quality:.1f})"
-
-
-def summary_line(hr: Change, arousal: Change, entry: float | None = None) -> str:
-    """E.g. 'Heart rate 84 → 71 bpm (−13, quality 0.9) · Arousal 0.66 → 0.31 (−0.35, …)',
-    with the entry estimate (the arrival against resting norms) when the session has one."""
-    line = (
-        f"{_describe('Heart rate', hr, '.0f', ' bpm', 'no usable pulse signal')}   ·   "
-        f"{_describe('Arousal', arousal, '.2f', '', 'no usable estimate')}"
-    )
-    return line if entry is None else f"{line}   ·   on arrival {entry:.2f}"
 
 
 def span_note() -> str:

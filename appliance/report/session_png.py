@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from appliance.affect.estimate import CALM_BELOW, STRESSED_ABOVE
+from appliance.clock import local_text
 from appliance.fsutil import atomic_write_bytes, ensure_private_dir
 from appliance.report import series
+from appliance.report.outcomes import SessionOutcome, session_outcome
+from appliance.report.words import headline
 from appliance.store.db import Store
 from appliance.store.rows import SessionRow
 
@@ -66,10 +70,11 @@ ALL_WINDOWS = "all windows"
 MIN_LABEL_SPACING = 0.04  # of the session's length: closer event labels would overlap
 
 
-def render_session_png(store: Store, session_id: int, path: Path) -> Path:
-    """Draw the session report and replace `path` with it atomically. Returns `path`."""
+def render_session_png(store: Store, session_id: int, path: Path, tz: tzinfo = UTC) -> Path:
+    """Draw the session report and replace `path` with it atomically. Returns `path`. Times
+    are shown in `tz` (device.timezone)."""
     with matplotlib.rc_context(FONTS):
-        figure = session_figure(store, session_id)
+        figure = session_figure(store, session_id, tz)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI)
     path = Path(path)
@@ -77,22 +82,26 @@ def render_session_png(store: Store, session_id: int, path: Path) -> Path:
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def session_figure(store: Store, session_id: int) -> Figure:
+def session_figure(store: Store, session_id: int, tz: tzinfo = UTC) -> Figure:
     """The report as a matplotlib Figure (for PNG, PDF or an HTML page)."""
     with matplotlib.rc_context(FONTS):
         return _draw(
             store.session(session_id),
+            session_outcome(store, session_id),
             store.physiology(session_id),
             store.decisions(session_id),
             store.events(session_id),
+            tz,
         )
 
 
 def _draw(
     session: SessionRow,
+    outcome: SessionOutcome,
     physiology: Sequence[dict[str, Any]],
     decisions: Sequence[dict[str, Any]],
     events: Sequence[dict[str, Any]],
+    tz: tzinfo,
 ) -> Figure:
     figure = Figure(figsize=FIGURE_SIZE_IN, dpi=DPI)
     FigureCanvasAgg(figure)
@@ -109,13 +118,9 @@ def _draw(
     t_s = series.column(physiology, "t_s")
     end_s = max([session.duration_s or 0.0, *(s.end_s for s in segs), *t_s.tolist(), 60.0])
 
-    calibration = series.calibration_window(segs)
-    if physiology:
-        entry = (session.summary or {}).get("arousal_entry")
-        summary = series.summary_line(*series.changes(physiology, calibration), entry)
-    else:
-        summary = f"{NO_PHYSIOLOGY} in this session: music decisions only."
-    who_what, when = _title(session, end_s)
+    entry = (session.summary or {}).get("arousal_entry")
+    summary = headline(outcome, entry)  # an anonymous session keeps this, not its windows
+    who_what, when = _title(session, end_s, tz)
     figure.text(0.1, 0.962, who_what, fontsize=19, weight="bold")
     figure.text(0.97, 0.962, session.status.upper(), fontsize=19, weight="bold", ha="right",
                 color=STATUS_COLOURS.get(session.status, "black"))  # fmt: skip
@@ -151,10 +156,10 @@ def _draw(
     return figure
 
 
-def _title(session: SessionRow, end_s: float) -> tuple[str, str]:
-    """('Listener L-0042  ·  goal: relax', '01 May 2024 10:00 UTC  ·  20 of 20 min')."""
+def _title(session: SessionRow, end_s: float, tz: tzinfo) -> tuple[str, str]:
+    """('Listener L-0042  ·  goal: relax', '01 May 2024 11:00 BST  ·  20 of 20 min')."""
     who = f"Listener {session.listener_id}" if session.listener_id else "Anonymous listener"
-    started = session.started_wall.astimezone().strftime("%d %b %Y %H:%M %Z")
+    started = local_text(session.started_wall, tz, "%d %b %Y %H:%M %Z")
     minutes = (session.duration_s if session.duration_s is not None else end_s) / 60
     planned = session.planned_s / 60
     return (
@@ -266,7 +271,7 @@ def _draw_events(
     x_min, x_max = ribbon.get_xlim()
     last_label = -np.inf
     for t_s, kind in sorted(set(marks)):
-        is_alert = kind == "alert"
+        is_alert = kind in ("alert", "staff_alert")
         colour = COLOURS["alert"] if is_alert else COLOURS["event"]
         for ax in data_axes:
             ax.axvline(t_s / 60, color=colour, lw=2.2 if is_alert else 1.4,

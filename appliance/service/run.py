@@ -6,9 +6,11 @@ import logging
 import signal
 import sqlite3
 from collections.abc import Callable
+from datetime import datetime
+from functools import partial
 
 from appliance.app import build
-from appliance.clock import MonotonicClock
+from appliance.clock import MonotonicClock, zone
 from appliance.config import Config
 from appliance.listeners import load_listeners
 from appliance.parts import open_pin_factory
@@ -104,6 +106,7 @@ def make_service(
         second_button=second,
         clock=ui_clock,
         load_config=load_config,
+        now_local=partial(datetime.now, zone(config.device.timezone)),  # schedules: people's time
     )
 
 

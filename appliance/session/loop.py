@@ -116,6 +116,8 @@ class Session:
         if fade_s is not None:
             self._stop_fade_s = fade_s
         self._stop_by_listener = self._stop_by_listener or by_listener
+        if by_listener and not self._distress and not self._stop_requested:
+            self._trace.stops = 1  # a distress press is counted as distress, not as a stop
         self._stop_requested = reason
 
     def cancel_start(self, fade_s: float = CANCEL_FADE_S) -> None:
@@ -127,10 +129,12 @@ class Session:
     def like(self) -> None:
         """The listener (or staff) pressed "I like this"."""
         self._liked = True
+        self._trace.likes += 1
 
     def distress(self) -> None:
         """The distress button: stop now, log it, and never play this music to them again."""
         self._distress = True
+        self._trace.distress += 1
         self.request_stop("stopped", by_listener=True)
 
     # -- the loop ------------------------------------------------------------------------------
@@ -321,6 +325,7 @@ class Session:
 
     def _start_segment(self, sid: int, decision: Decision, elapsed: float) -> None:
         self.store.add_decision(sid, elapsed, decision)
+        self._trace.note_target(decision.target_arousal)
         seconds = decision.duration_s + RENDER_MARGIN_S
         period = decision.breathing_period_s
         if period != self.status.breathing_period_s:

@@ -9,6 +9,7 @@ only once calibration has set a baseline, so it starts from the first minute aft
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,3 +86,54 @@ def _median_and_quality(
         return None, None
     median = float(np.median(values[chosen]))
     return median, float(np.mean(quality[chosen])) if math.isfinite(median) else None
+
+
+# The measures of a session's outcome: (name, value column, quality column, unit). Heart rate,
+# RMSSD and skin conductance start from the calibration minutes; arousal from the minute after.
+MEASURES: tuple[tuple[str, str, str, str], ...] = (
+    ("heart_rate", "hr_bpm", "ppg_quality", "bpm"),
+    ("rmssd", "rmssd_ms", "ppg_quality", "ms"),
+    ("scl", "scl_us", "eda_quality", "µS"),
+    ("scr_rate", "scr_per_min", "eda_quality", "/min"),
+    ("arousal", "arousal", "quality", ""),
+)
+CALM_SPAN_S = 60.0  # time to calm: a whole minute's median, so one low window does not count
+
+
+def session_changes(
+    columns: Mapping[str, np.ndarray], calibration: tuple[float, float]
+) -> dict[str, Change]:
+    """Every measure's change over a session from its windows' columns (t_s and the columns
+    MEASURES names), by the definitions above."""
+    t_s = np.asarray(columns["t_s"], dtype=float)
+    out: dict[str, Change] = {}
+    for name, value, quality, _unit in MEASURES:
+        if name == "arousal":
+            out[name] = arousal_change(t_s, columns[value], columns[quality], calibration[1])
+        else:
+            out[name] = span_change(t_s, columns[value], columns[quality], calibration)
+    return out
+
+
+def time_to_calm(
+    t_s: np.ndarray,
+    arousal: np.ndarray,
+    quality: np.ndarray,
+    target: float | None,
+    after_s: float,
+) -> float | None:
+    """Minutes from the session's start to the end of the first whole minute after `after_s`
+    (calibration) whose median usable arousal is at or below `target` (the arc's deepest
+    target). None: no target, or never reached."""
+    if target is None or not math.isfinite(target):
+        return None
+    t_s, arousal, quality = (np.asarray(a, dtype=float) for a in (t_s, arousal, quality))
+    ok = np.isfinite(arousal) & (quality >= USABLE_QUALITY) & (t_s > after_s)
+    if not ok.any():
+        return None
+    minute = np.floor(t_s[ok] / CALM_SPAN_S).astype(int)
+    values = arousal[ok]
+    for m in np.unique(minute):  # ascending
+        if float(np.median(values[minute == m])) <= target:
+            return float((m + 1) * CALM_SPAN_S / 60.0)
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,11 @@ from typing import Any
 from appliance.fsutil import atomic_write_bytes, ensure_private_dir
 from appliance.store.db import Store
 
-PHYSIOLOGY_FILE = "physiology.csv"
-DECISIONS_FILE = "decisions.csv"
+# File names carry the session id, so sessions exported into one folder never overwrite each
+# other; erasure finds them by these patterns.
+PHYSIOLOGY_FILE = "session-{session_id}-physiology.csv"
+DECISIONS_FILE = "session-{session_id}-decisions.csv"
+EXPORT_FILE_PATTERN = re.compile(r"session-\d+-(physiology|decisions)\.csv")
 
 PHYSIOLOGY_COLUMNS = (
     "listener_id",
@@ -63,8 +67,8 @@ _RECIPE_FIELDS = ("key", "mode", "density", "instrument", "loudness_db", "source
 
 
 def export_session_csv(store: Store, session_id: int, directory: Path) -> list[Path]:
-    """Write physiology.csv and decisions.csv for one session into `directory` (0700, files
-    0600, each replaced atomically). Returns the two paths."""
+    """Write session-N-physiology.csv and session-N-decisions.csv for one session into
+    `directory` (0700, files 0600, each replaced atomically). Returns the two paths."""
     session = store.session(session_id)  # KeyError for an unknown session
     ids = {"listener_id": session.listener_id or "", "session_id": session.id}
     directory = ensure_private_dir(Path(directory))
@@ -80,8 +84,14 @@ def export_session_csv(store: Store, session_id: int, directory: Path) -> list[P
         for row in store.decisions(session_id)
     )
     return [
-        atomic_write_bytes(directory / PHYSIOLOGY_FILE, _csv(PHYSIOLOGY_COLUMNS, physiology)),
-        atomic_write_bytes(directory / DECISIONS_FILE, _csv(DECISIONS_COLUMNS, decisions)),
+        atomic_write_bytes(
+            directory / PHYSIOLOGY_FILE.format(session_id=session.id),
+            csv_bytes(PHYSIOLOGY_COLUMNS, physiology),
+        ),
+        atomic_write_bytes(
+            directory / DECISIONS_FILE.format(session_id=session.id),
+            csv_bytes(DECISIONS_COLUMNS, decisions),
+        ),
     ]
 
 
@@ -90,7 +100,7 @@ def _without_file_name(reason: str, file: str | None) -> str:
     return reason.replace(file, "[name withheld]") if file else reason
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
     if value is None:
         return ""  # a missing measurement: an empty cell, which spreadsheets and pandas read
     if isinstance(value, bool):
@@ -100,10 +110,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv(columns: Sequence[str], records: Iterable[dict[str, Any]]) -> bytes:
+def csv_bytes(columns: Sequence[str], records: Iterable[dict[str, Any]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(columns)
     for record in records:
-        writer.writerow([_cell(record.get(c)) for c in columns])
+        writer.writerow([cell(record.get(c)) for c in columns])
     return text.getvalue().encode("utf-8")

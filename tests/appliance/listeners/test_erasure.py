@@ -17,6 +17,7 @@ from appliance.app import DB_NAME
 from appliance.cli import main as attune
 from appliance.music.library import Library
 from appliance.music.recipe import Recipe
+from appliance.report.export import export_sessions
 from appliance.sequencer.decision import Decision
 from appliance.signals.features import WindowFeatures
 from appliance.store.bandit_state import LearningStore
@@ -29,7 +30,7 @@ PROFILE = "id: {id}\ngoal: relax\nconsent:\n  given: {given}\n  date: 2024-01-01
 
 
 def _session(store: Store, listener_id: str | None) -> int:
-    sid = store.start_session(listener_id, "relax", 1200, START)
+    sid = store.start_session(listener_id, "relax", 1200, START, consent=listener_id is not None)
     calm = Recipe(tempo_bpm=60, key="D", mode="minor", instrument="strings", density=0.2)
     store.add_decision(sid, 0.0, Decision(calm, 180, "calibration", "calibration", "baseline"))
     for t in (60.0, 65.0):
@@ -58,7 +59,15 @@ def device(tmp_path: Path) -> dict[str, Path]:
         learning.quarantine("L-0042", "L-0042/Waltz.wav", session_id=sessions[0], reason="hr")
         export_session_csv(store, sessions[0], state / "exports" / "s1")
         export_session_csv(store, 3, state / "exports" / "s3")  # L-0007's: stays
+        # Outcome tables and FHIR bundles (6 files), and L-0007's, which stay (4).
+        export_sessions(store, state / "exports" / "l42", listener_id="L-0042")
+        export_sessions(store, state / "exports" / "l7", listener_id="L-0007")
     (state / "exports" / "s1" / f"session-{sessions[0]}.png").write_bytes(b"\x89PNG report")
+    legacy = state / "exports" / "legacy"  # exported before file names carried the session
+    legacy.mkdir()
+    (legacy / "physiology.csv").write_bytes(
+        (state / "exports" / "s1" / f"session-{sessions[0]}-physiology.csv").read_bytes()
+    )
     usb = tmp_path / "usb"
     usb.mkdir()
     t = np.arange(48000 * 12) / 48000  # over the import's 10 s minimum
@@ -90,7 +99,7 @@ def _left(state: Path, listener_id: str) -> dict[str, int]:
 def test_forget_removes_every_trace_and_says_what(device, capsys) -> None:
     state = device["state"]
     assert _left(state, "L-0042") == {
-        "rows": 1, "sessions": 2, "anonymous": 1, "music": 1, "exports": 5
+        "rows": 1, "sessions": 2, "anonymous": 1, "music": 1, "exports": 16
     }  # fmt: skip
     code = attune(["--config", str(device["config"]), "listeners", "forget", "L-0042", "--yes"])
     out = capsys.readouterr().out
@@ -99,9 +108,10 @@ def test_forget_removes_every_trace_and_says_what(device, capsys) -> None:
     for line in ("learning states      1", "quarantined tracks   1", "personal tracks      1"):
         assert line in out
     assert "music files          2" in out  # the track and the index (with its tags)
-    assert "export files         3" in out  # physiology.csv, decisions.csv, the report
+    # s1: two CSVs and the report; l42: the outcomes CSV, the FHIR bundle and four CSVs; legacy.
+    assert "export files         10" in out
     assert _left(state, "L-0042") == {
-        "rows": 0, "sessions": 0, "anonymous": 1, "music": 0, "exports": 2
+        "rows": 0, "sessions": 0, "anonymous": 1, "music": 0, "exports": 6
     }  # fmt: skip
     assert _left(state, "L-0007")["sessions"] == 1  # nobody else's data is touched
     # Nothing left to find in the database file, either (secure_delete, the WAL checkpointed).

@@ -96,7 +96,7 @@ def test_report_says_who_what_when_and_how_it_went(store: Store) -> None:
     for phase in ("calibration", "iso", "descend", "trough", "rise", "fade"):
         assert phase in text
     # Calibration windows (1-3 min) have HR ≈ 82.4 bpm, the last two minutes ≈ 72: a fall.
-    found = re.search(r"Heart rate (\d+) → (\d+) bpm \(−(\d+), quality", text)
+    found = re.search(r"Heart rate (\d+) → (\d+) bpm \(−(\d+), signal quality", text)
     assert found, text
     start, end, fall = map(int, found.groups())
     assert 81 <= start <= 84 and 71 <= end <= 73 and fall == start - end
@@ -130,3 +130,21 @@ def test_running_session_with_nothing_recorded_still_renders(store: Store, tmp_p
     out = render_session_png(store, sid, tmp_path / "r.png")
     assert matplotlib.image.imread(out).shape[:2] == EXPECTED_SHAPE
     assert "No music decisions recorded" in _texts(session_figure(store, sid))
+
+
+def test_report_shows_the_start_on_the_care_homes_clock(store: Store) -> None:
+    from zoneinfo import ZoneInfo
+
+    sid = _synthetic_session(store)  # recorded 10:00 UTC
+    assert "01 May 2024 11:00 BST" in _texts(session_figure(store, sid, ZoneInfo("Europe/London")))
+    assert "01 May 2024 10:00 UTC" in _texts(session_figure(store, sid))
+
+
+def test_a_staff_alert_is_drawn_as_an_alert(store: Store) -> None:
+    from appliance.report.session_png import COLOURS
+
+    sid = _synthetic_session(store)
+    store.add_event(sid, 600.0, "staff_alert", "heart rate above limit")
+    hr_axes = session_figure(store, sid).axes[1]
+    red = [line for line in hr_axes.lines if line.get_color() == COLOURS["alert"]]
+    assert [float(line.get_xdata()[0]) for line in red] == [10.0, 13.0]  # minutes

@@ -14,7 +14,9 @@ import pytest
 from appliance.app import build
 from appliance.clock import SimulatedClock
 from appliance.config import load_config
-from appliance.report import series
+from appliance.report.outcomes import session_outcome, window_columns
+from appliance.report.words import headline
+from appliance.signals.outcome import session_changes
 from appliance.simulate.listener import demo_listener
 
 CONFIG = """\
@@ -81,14 +83,17 @@ def test_short_session_records_decisions_physiology_and_audio(tmp_path: Path) ->
     truth = demo_listener(seed=3).traits.baseline_hr_bpm
     assert hrs and abs(np.median(hrs) - truth) < 25  # the pipeline sees the listener's heart
     assert any(p["arousal"] is not None for p in physiology)
-    # The summary, the report and the CLI read one definition of the change: same numbers.
-    hr, arousal = series.changes(physiology, (0.0, 120.0))
-    assert row.summary["arousal_start"] == pytest.approx(arousal.start, abs=5e-4)
-    assert row.summary["arousal_end"] == pytest.approx(arousal.end, abs=5e-4)
-    assert row.summary["arousal_quality"] == pytest.approx(arousal.quality, abs=5e-3)
-    assert row.summary["end_hr_bpm"] == pytest.approx(hr.end, abs=0.05)
-    headline = series.summary_line(hr, arousal)  # a clean session always has its figures
-    assert "no usable" not in headline and "Arousal" in headline
+    # The summary records the outcome by the one definition, over the very windows stored:
+    # recomputed from the store, every figure is the same.
+    recomputed = session_changes(window_columns(physiology), (0.0, 120.0))
+    recorded = row.summary["outcome"]
+    for name, change in recomputed.items():
+        expected = [change.start, change.end, change.start_quality, change.end_quality]
+        assert recorded[name] == pytest.approx(expected, nan_ok=True), name
+    outcome = session_outcome(store, result.session_id)
+    assert outcome.heart_rate.pre == pytest.approx(recomputed["heart_rate"].start)
+    line = headline(outcome)  # a clean session always has its figures
+    assert "no usable" not in line and "Arousal" in line
 
     audio, rate = _read_wav(wav)
     assert rate == 16000

@@ -54,7 +54,11 @@ def test_export_writes_both_files_with_expected_rows(
 ) -> None:
     store, sid = store_with_session
     paths = export_session_csv(store, sid, tmp_path / "export" / "s1")
-    assert [p.name for p in paths] == ["physiology.csv", "decisions.csv"]
+    # The names carry the session id: a second session exported beside it overwrites nothing.
+    assert [p.name for p in paths] == [
+        f"session-{sid}-physiology.csv",
+        f"session-{sid}-decisions.csv",
+    ]
 
     physiology = _read(paths[0])
     assert list(physiology[0]) == list(PHYSIOLOGY_COLUMNS)
@@ -94,13 +98,13 @@ def test_export_is_private_and_replaces_atomically(
     store, sid = store_with_session
     out = tmp_path / "new" / "dir"
     first = export_session_csv(store, sid, out)
-    (out / "physiology.csv").write_text("stale content\n")
+    (out / f"session-{sid}-physiology.csv").write_text("stale content\n")
     second = export_session_csv(store, sid, out)
     assert first == second
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in second)
     assert "stale" not in second[0].read_text()
-    assert sorted(p.name for p in out.iterdir()) == ["decisions.csv", "physiology.csv"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in second)
 
 
 def test_export_of_unknown_session_writes_nothing(tmp_path: Path) -> None:
