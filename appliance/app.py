@@ -20,6 +20,7 @@ from appliance.affect.model_estimator import EstimatorSource
 from appliance.affect.tracker import AffectTracker
 from appliance.clock import Clock
 from appliance.config import Config
+from appliance.listeners.comparison import SEQUENCER_POLICY, draw_policy
 from appliance.music.calibration import load_calibration, master_cap_dbfs
 from appliance.music.engine import MusicEngine
 from appliance.music.library import Library
@@ -85,6 +86,7 @@ class Appliance:
         *,
         goal: str | None = None,
         seed: int | None = None,
+        policy: str = "adaptive",
     ) -> AdaptiveSequencer:
         """The rule-plus-bandit sequencer; it learns only for a known, consenting listener."""
         library = None
@@ -100,6 +102,7 @@ class Appliance:
             goal=goal,
             library=library,
             seed=seed,
+            policy=policy,
         )
 
     def prepare_opening(self, profile: ListenerProfile | None = None) -> bool:
@@ -154,9 +157,21 @@ class Appliance:
         if not keep_data:
             listener_id = None
         seed, self.opening_seed = self.opening_seed, None  # the prepared opening's, once
-        sequencer = self.make_sequencer(profile, listener_id, goal=goal, seed=seed)
+        policy, randomised = "adaptive", False
+        compared = profile is not None and profile.compare_adaptation
+        if compared and listener_id is not None and not self.store_problem:
+            # The listener's opt-in comparison: this session's policy is drawn at random.
+            policy, randomised = draw_policy(self.store, listener_id, secrets.SystemRandom()), True
+        sequencer = self.make_sequencer(
+            profile, listener_id, goal=goal, seed=seed, policy=SEQUENCER_POLICY[policy]
+        )
         plan = SessionPlan(
-            listener_id, sequencer.profile.goal, sequencer.session_s, sequencer.calibration_s
+            listener_id,
+            sequencer.profile.goal,
+            sequencer.session_s,
+            sequencer.calibration_s,
+            policy=policy,
+            randomised=randomised,
         )
         mixer = Mixer(
             sample_rate=sink.sample_rate,

@@ -1,4 +1,5 @@
-"""attune listeners list|check|forget: the listener profiles in listeners.dir, and erasure."""
+"""attune listeners list|check|forget|assess|report: the listener profiles in listeners.dir,
+erasure, clinician assessments and the listener's trend report."""
 
 from __future__ import annotations
 
@@ -7,16 +8,28 @@ import sys
 from pathlib import Path
 
 from appliance.commands import config_from
+from appliance.vocabulary import check_listener_id
 
 NAME = "listeners"
-HELP = "list or check the listener profiles (YAML files in listeners.dir), or erase a listener"
+HELP = (
+    "list or check the listener profiles (YAML files in listeners.dir), erase a listener, "
+    "record a clinician's assessment, or write a listener's trend report"
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=("list", "check", "forget"))
-    p.add_argument("id", nargs="?", help="forget: the listener id to erase from this device")
+    p.add_argument("action", choices=("list", "check", "forget", "assess", "report"))
+    p.add_argument("id", nargs="?", help="forget, assess, report: the listener id")
     p.add_argument("--dir", type=Path, help="profiles folder (default: listeners.dir)")
     p.add_argument("--yes", action="store_true", help="forget: erase without asking")
+    p.add_argument(
+        "--scale", help="assess: GAD-7 (0-21), PHQ-9 (0-27), agitation (0-10) or CMAI-SF (14-70)"
+    )
+    p.add_argument("--score", type=float, help="assess: the score on that scale")
+    p.add_argument("--date", help="assess: the day it was assessed, YYYY-MM-DD (default: today)")
+    p.add_argument(
+        "--out", type=Path, default=Path("."), help="report: destination folder (default: here)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,6 +39,17 @@ def run(args: argparse.Namespace) -> int:
     directory = args.dir or config.listeners.dir
     if args.action == "forget":
         return _forget(args, Path(config.device.state_dir), directory)
+    if args.action in ("assess", "report"):
+        if not args.id:
+            print(f"attune: listeners {args.action} needs the listener id", file=sys.stderr)
+            return 2
+        try:
+            check_listener_id(args.id)
+        except ValueError as exc:
+            print(f"attune: {exc}", file=sys.stderr)
+            return 2
+        command = _assess if args.action == "assess" else _report
+        return command(args, Path(config.device.state_dir))
     if not directory.is_dir():
         # The service reads a missing folder as "no profiles"; a check that says so too would
         # pass a misspelt listeners.dir, so here it is an error.
@@ -81,7 +105,6 @@ def _erase_withdrawn(profiles, state_dir: Path) -> None:
 
 def _forget(args: argparse.Namespace, state_dir: Path, directory: Path) -> int:
     from appliance.listeners.erasure import forget_listener
-    from appliance.vocabulary import check_listener_id
 
     if not args.id:
         print(
@@ -127,4 +150,62 @@ def _forget(args: argparse.Namespace, state_dir: Path, directory: Path) -> int:
             f"a profile for {args.id} is still in {directory}: delete it too, or the "
             "listener's next session (with consent) starts a new record"
         )
+    return 0
+
+
+def _assess(args: argparse.Namespace, state_dir: Path) -> int:
+    from datetime import date
+
+    from appliance.app import DB_NAME
+    from appliance.store.assessments import Assessments, scale_named
+    from appliance.store.db import Store
+
+    if args.scale is None or args.score is None:
+        print(
+            "attune: listeners assess needs --scale NAME and --score N "
+            "(e.g. attune listeners assess L-0042 --scale GAD-7 --score 9)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        scale = scale_named(args.scale)
+    except ValueError as exc:
+        print(f"attune: --scale: {exc}", file=sys.stderr)
+        return 2
+    try:
+        on = date.today() if args.date is None else date.fromisoformat(args.date)
+    except ValueError:
+        print(f"attune: --date: {args.date!r} is not a date like 2026-11-20", file=sys.stderr)
+        return 2
+    try:
+        with Store(state_dir / DB_NAME) as store:
+            recorded = Assessments(store).add(args.id, scale, args.score, on)
+    except ValueError as exc:
+        print(f"attune: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"listener {args.id}: {scale.title} {recorded.score} on {recorded.on} recorded "
+        f"(range {scale.low}-{scale.high}, higher is {scale.what})"
+    )
+    return 0
+
+
+def _report(args: argparse.Namespace, state_dir: Path) -> int:
+    from appliance.app import DB_NAME
+    from appliance.report.trend_page import write_listener_report
+    from appliance.store.db import Store
+
+    path = state_dir / DB_NAME
+    if not path.exists():
+        print(f"attune: no sessions recorded yet ({path} does not exist)", file=sys.stderr)
+        return 1
+    with Store(path) as store:
+        if not store.sessions(args.id):
+            print(
+                f"attune: listener {args.id} has no recorded sessions (see attune sessions list)",
+                file=sys.stderr,
+            )
+            return 1
+        for written in write_listener_report(store, args.id, args.out):
+            print(written)
     return 0

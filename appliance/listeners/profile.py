@@ -48,6 +48,9 @@ class ListenerProfile:
     schedule: tuple[ScheduleSlot, ...] = ()
     age_band: str | None = None  # resting norms for the entry estimate; never a birth date
     usb_folder: str | None = None  # the family's folder on a USB stick: Attune/<usb_folder>/
+    # Opted in to the comparison: each session plays the adaptive music or the fixed
+    # U-sequence, drawn at random (listeners/comparison.py). Needs consent: it rests on records.
+    compare_adaptation: bool = False
     file: str = ""
 
     @property
@@ -121,6 +124,7 @@ FIELDS: Mapping[str, tuple[Callable[[Any], Any], bool]] = {
     "schedule": (_schedule, False),
     "age_band": (OneOf(tuple(AGE_BANDS)), False),
     "usb_folder": (_usb_folder, False),
+    "compare_adaptation": (Bool(), False),
 }
 CONSENT_FIELDS = ("given", "date")
 
@@ -156,6 +160,12 @@ def parse_profile(
         if required and name not in data:
             problems.append(Problem(file, None, name, "is required"))
     consent = _parse_consent(data.get("consent"), problem, today or date.today())
+    if values.get("compare_adaptation") and not consent.given:
+        problem(
+            ("compare_adaptation",),
+            "the comparison needs consent (consent: given: true, with its date): it compares "
+            "the listener's kept session records",
+        )
     if problems:
         return None, problems
     profile = ListenerProfile(
@@ -172,6 +182,7 @@ def parse_profile(
         schedule=values.get("schedule", ()),
         age_band=values.get("age_band"),
         usb_folder=values.get("usb_folder"),
+        compare_adaptation=values.get("compare_adaptation", False),
         file=file,
     )
     return profile, problems

@@ -15,6 +15,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from appliance.affect.estimate import AffectEstimate
 from appliance.affect.tracker import AffectTracker
@@ -53,6 +54,9 @@ class SessionPlan:
     session_s: float
     calibration_s: float
     tick_s: float = 0.1
+    policy: str | None = None  # recorded with the session: "adaptive" or "u_sequence"
+    randomised: bool = False  # drawn at random for the listener's comparison
+    started_wall: datetime | None = None  # None: now (a simulation dates its sessions itself)
 
 
 class Session:
@@ -140,7 +144,14 @@ class Session:
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> SessionResult:
         plan = self.plan
-        sid = self.store.start_session(plan.listener_id, plan.goal, plan.session_s)
+        sid = self.store.start_session(
+            plan.listener_id,
+            plan.goal,
+            plan.session_s,
+            plan.started_wall,
+            policy=plan.policy,
+            randomised=plan.randomised,
+        )
         self.session_id = sid
         for name in self.sensors.missing():
             self.store.add_event(sid, 0.0, "sensor_missing", name)

@@ -40,6 +40,9 @@ class SessionRecords:
         goal: str,
         planned_s: float,
         wall_start: datetime | None = None,
+        *,
+        policy: str | None = None,
+        randomised: bool = False,
         **_: Any,
     ) -> int:
         return self.store.start_session(
@@ -48,6 +51,8 @@ class SessionRecords:
             planned_s,
             wall_start,
             consent=self.keep_data,
+            policy=policy,
+            randomised=randomised,
         )
 
     def add_decision(self, session_id: int, t_s: float, decision: Any) -> None:

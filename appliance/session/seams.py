@@ -61,6 +61,9 @@ class SessionLog(Protocol):
         goal: str,
         planned_s: float,
         wall_start: datetime | None = None,
+        *,
+        policy: str | None = None,
+        randomised: bool = False,
     ) -> int: ...
 
     def add_decision(self, session_id: int, t_s: float, decision: Decision) -> None: ...

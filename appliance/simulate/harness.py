@@ -16,6 +16,7 @@ import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from appliance.sequencer.decision import SequencerState
 from appliance.sequencer.profile import SequencerProfile
 from appliance.sequencer.safety import SafetyGuard
 from appliance.session.loop import Session, SessionPlan
+from appliance.session.records import SessionRecords
 from appliance.session.seams import Rendering
 from appliance.session.sensors import Sensors
 from appliance.session.status import SessionStatus
@@ -110,8 +112,19 @@ def profile_of(model: Any) -> SequencerProfile:
 
 
 def simulate_session(
-    model: Any, *, index: int, session: int, policy: str, store: Store, seed: int
+    model: Any,
+    *,
+    index: int,
+    session: int,
+    policy: str,
+    store: Store,
+    seed: int,
+    started_wall: datetime | None = None,
+    recorded_policy: str | None = None,
+    randomised: bool = False,
 ) -> SessionRecord:
+    """One session of `policy`; `started_wall`, `recorded_policy` and `randomised` go into
+    its record as a device's would (record.py dates and labels the sessions it keeps)."""
     profile = profile_of(model)
     lid = listener_id(index)
     learning = LearningStore(store)
@@ -133,7 +146,16 @@ def simulate_session(
         library=SimulatedLibrary(lid),
         seed=seed,
     )
-    plan = SessionPlan(lid, profile.goal, sequencer.session_s, CALIBRATION_S, tick_s=SIM_TICK_S)
+    plan = SessionPlan(
+        lid,
+        profile.goal,
+        sequencer.session_s,
+        CALIBRATION_S,
+        tick_s=SIM_TICK_S,
+        policy=recorded_policy,
+        randomised=randomised,
+        started_wall=started_wall,
+    )
     a0 = float(model.true_arousal(0.0))
     arousal: list[float] = []
     seen: list[tuple[float, float, float]] = []  # elapsed, estimate, truth
@@ -155,7 +177,7 @@ def simulate_session(
         rendering=Rendering.INLINE,
         mixer=Mixer(sample_rate=SIM_SAMPLE_RATE, crossfade_s=6.0),
         sink=NullSink(),
-        store=store,
+        store=SessionRecords(store, keep_data=True),  # virtual listeners consent: all is kept
         on_segment=lambda d, t: model.hear(d.recipe, t),
         on_status=on_status,
     )

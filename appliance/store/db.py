@@ -208,16 +208,28 @@ class Store:
         wall_start: datetime | None = None,
         *,
         consent: bool = False,
+        policy: str | None = None,
+        randomised: bool = False,
     ) -> int:
-        """Record a new running session and return its id. An unknown listener is created."""
+        """Record a new running session and return its id. An unknown listener is created.
+        `policy` is what chose the music ('adaptive' or 'u_sequence'), `randomised` whether
+        it was drawn at random for the listener's comparison."""
         started = to_utc_iso(wall_start or datetime.now(UTC))
         with self.transaction() as conn:
             if listener_id is not None:
                 self.upsert_listener(listener_id)
             cursor = conn.execute(
                 "INSERT INTO sessions (listener_id, goal, started_wall, planned_s, status, "
-                "consent) VALUES (?, ?, ?, ?, 'running', ?)",
-                (listener_id, goal, started, float(planned_s), int(consent)),
+                "consent, policy, randomised) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
+                (
+                    listener_id,
+                    goal,
+                    started,
+                    float(planned_s),
+                    int(consent),
+                    policy,
+                    int(randomised),
+                ),
             )
             return int(cursor.lastrowid)  # type: ignore[arg-type]
 
@@ -351,6 +363,15 @@ class Store:
         if not found:
             raise KeyError(f"no session {session_id} in the store (see `attune sessions list`)")
         return rows.session_row(found[0])
+
+    def policies(self, listener_id: str) -> dict[int, tuple[str | None, bool]]:
+        """Session id → (the policy that played, whether it was randomised), oldest first."""
+        found = self._query(
+            "SELECT id, policy, randomised FROM sessions WHERE listener_id = ? "
+            "ORDER BY started_wall, id",
+            (listener_id,),
+        )
+        return {int(sid): (policy, bool(randomised)) for sid, policy, randomised in found}
 
     def decisions(self, session_id: int) -> list[dict[str, Any]]:
         """Decisions in order; 'recipe' is the recipe as a dict, 'stop' a bool."""

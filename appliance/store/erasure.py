@@ -29,6 +29,7 @@ COUNTS = (
     ),
     ("learning states", "SELECT COUNT(*) FROM learning_state WHERE listener_id = ?1"),
     ("quarantined tracks", "SELECT COUNT(*) FROM quarantine WHERE listener_id = ?1"),
+    ("assessments", "SELECT COUNT(*) FROM assessments WHERE listener_id = ?1"),
     ("listener records", "SELECT COUNT(*) FROM listeners WHERE id = ?1"),
 )
 
@@ -45,5 +46,6 @@ def delete_listener_rows(conn: sqlite3.Connection, listener_id: str) -> dict[str
     conn.execute("DELETE FROM sessions WHERE listener_id = ?", (listener_id,))
     conn.execute("DELETE FROM learning_state WHERE listener_id = ?", (listener_id,))
     conn.execute("DELETE FROM quarantine WHERE listener_id = ?", (listener_id,))
+    conn.execute("DELETE FROM assessments WHERE listener_id = ?", (listener_id,))
     conn.execute("DELETE FROM listeners WHERE id = ?", (listener_id,))
     return counts

@@ -131,7 +131,26 @@ CREATE INDEX sessions_by_start ON sessions(started_wall);
 CREATE INDEX sessions_by_status ON sessions(status);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# Version 4: clinician assessments (a rating scale's score on a date, for the trend report), and
+# per session which policy played and whether it was drawn at random (the listener's opt-in
+# comparison of the adaptive music against the fixed U-sequence). Sessions from before this
+# version have no policy recorded (NULL): they stay out of the comparison.
+_V4 = """
+CREATE TABLE assessments (
+    id INTEGER PRIMARY KEY,
+    listener_id TEXT NOT NULL REFERENCES listeners(id) ON DELETE CASCADE,
+    scale TEXT NOT NULL,                          -- gad7 | phq9 | agitation | cmai-sf
+    score REAL NOT NULL,
+    assessed_on TEXT NOT NULL,                    -- YYYY-MM-DD, the clinician's date
+    recorded_wall TEXT NOT NULL                   -- ISO 8601 UTC
+);
+CREATE INDEX assessments_by_listener ON assessments(listener_id, assessed_on);
+ALTER TABLE sessions ADD COLUMN policy TEXT CHECK (policy IN ('adaptive', 'u_sequence'));
+ALTER TABLE sessions ADD COLUMN randomised INTEGER NOT NULL DEFAULT 0
+    CHECK (randomised IN (0, 1));
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 
 class SchemaTooNewError(RuntimeError):

@@ -93,3 +93,31 @@ def test_version_3_lets_a_session_fail_and_keeps_every_row_of_a_version_2_databa
         conn.execute("UPDATE sessions SET status = 'exploded' WHERE id = 7")
     conn.execute("DELETE FROM sessions WHERE id = 7")  # the cascade still works afterwards
     assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+
+
+def test_version_4_adds_assessments_and_the_sessions_policy_keeping_older_rows(
+    tmp_path: Path,
+) -> None:
+    conn = _connect(tmp_path / "v3.db")
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn, MIGRATIONS[:3])
+    conn.execute("INSERT INTO listeners (id, created) VALUES ('L-1', '2024-01-01T00:00:00Z')")
+    conn.execute(
+        "INSERT INTO sessions (id, listener_id, goal, started_wall, planned_s, status) "
+        "VALUES (7, 'L-1', 'relax', '2024-01-01T10:00:00Z', 600, 'completed')"
+    )
+    assert migrate(conn) == len(MIGRATIONS)
+    # A session from before the comparison existed: no policy, not randomised.
+    assert conn.execute("SELECT policy, randomised FROM sessions WHERE id = 7").fetchone() == (
+        None,
+        0,
+    )
+    conn.execute("UPDATE sessions SET policy = 'u_sequence', randomised = 1 WHERE id = 7")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("UPDATE sessions SET policy = 'bandit' WHERE id = 7")
+    conn.execute(
+        "INSERT INTO assessments (listener_id, scale, score, assessed_on, recorded_wall) "
+        "VALUES ('L-1', 'gad7', 9, '2024-01-02', '2024-01-02T09:00:00Z')"
+    )
+    conn.execute("DELETE FROM listeners WHERE id = 'L-1'")  # erasure takes the scores too
+    assert conn.execute("SELECT COUNT(*) FROM assessments").fetchone()[0] == 0
