@@ -85,10 +85,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _sync(config, state_dir: Path, mount: Path):
     from appliance.app import DB_NAME
+    from appliance.clock import zone
     from appliance.listeners import load_listeners
     from appliance.music.library import Library
     from appliance.store.db import Store
-    from appliance.usb.reports import DEFAULT_WRITERS
+    from appliance.usb.reports import report_writers
     from appliance.usb.sync import sync_stick
 
     profiles, problems = load_listeners(config.listeners.dir)
@@ -102,7 +103,7 @@ def _sync(config, state_dir: Path, mount: Path):
             profiles=profiles,
             store=store,
             library=Library.in_state_dir(state_dir),
-            writers=DEFAULT_WRITERS,
+            writers=report_writers(zone(config.device.timezone), config.device.timezone),
             staging=state_dir / "usb" / "staging",
         )
     finally:
