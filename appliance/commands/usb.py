@@ -109,11 +109,11 @@ def _sync(config, state_dir: Path, mount: Path):
     finally:
         if store is not None:
             store.close()
-    _write_log(mount, result)
+    _write_log(mount, result, datetime.now(zone(config.device.timezone)))
     return result
 
 
-def _write_log(mount: Path, result) -> None:
+def _write_log(mount: Path, result, now: datetime) -> None:
     from appliance.usb.stick import ATTUNE_FOLDER, LOG_NAME, find_child, put_text, still_there
     from appliance.usb.summary import log_section, new_log
 
@@ -123,7 +123,7 @@ def _write_log(mount: Path, result) -> None:
     path = attune / LOG_NAME
     try:
         old = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
-        put_text(new_log(old.replace("\r\n", "\n"), log_section(result, datetime.now())), path)
+        put_text(new_log(old.replace("\r\n", "\n"), log_section(result, now)), path)
     except OSError as exc:
         if not still_there(attune):
             result.pulled = True

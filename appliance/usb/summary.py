@@ -16,7 +16,9 @@ LOG_KEEP_CHARS = 200_000  # the log keeps its newest part: a stick is not a plac
 
 
 def log_section(result: SyncResult, when: datetime) -> str:
-    lines = [f"== {when:%Y-%m-%d %H:%M} (device time): USB stick plugged in =="]
+    lines = [
+        f"== {when:%Y-%m-%d %H:%M} ({when.tzname() or 'device time'}): USB stick plugged in =="
+    ]
     if result.swept:
         lines.append(
             f"Removed {len(result.swept)} half-copied file(s) left by a stick pulled early."

@@ -85,7 +85,10 @@ def device(tmp_path: Path) -> dict[str, Path]:
             store.end_session(sid, "completed", 1200.0, {})
         store.start_session("L-0001", "relax", 1200, START, consent=True)  # still running
     config = tmp_path / "attune.yaml"
-    config.write_text(f"device:\n  state_dir: {state}\nlisteners:\n  dir: {listeners}\n")
+    config.write_text(
+        f"device:\n  state_dir: {state}\n  timezone: Europe/Berlin\n"
+        f"listeners:\n  dir: {listeners}\n"
+    )
     return {"state": state, "listeners": listeners, "config": config}
 
 
@@ -144,6 +147,7 @@ def test_plug_copies_consented_reports_imports_new_music_and_touches_nothing_els
 
     text = (root / "Attune" / "attune-log.txt").read_text()
     assert "added: Moon River.flac" in text
+    assert re.search(r"\((CET|CEST)\): USB stick plugged in", text)  # the care home's clock
     assert "already on the device: Same again.flac" in text
     assert "NOT added: Broken.mp3:" in text
     assert "NOT added: Too short.wav: too short" in text
