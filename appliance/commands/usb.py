@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -73,11 +74,20 @@ def run(args: argparse.Namespace) -> int:
         result = _sync(config, state_dir, mount)
     except Pulled:
         result.pulled = True
+    except (OSError, sqlite3.Error) as exc:  # the device's own state folder or database
+        print(f"attune: the USB sync failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        result = SyncResult(attune_found=True, failed=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a fault of ours: said, and its traceback in the journal
+        log.exception("USB stick at %s: the sync failed", mount)
+        result = SyncResult(attune_found=True, failed=f"{type(exc).__name__}: {exc}")
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the notice is written whatever comes
-        spool.post(not (result.pulled or result.failed), spoken(result))
-        if busy is not None:
-            busy.unlink(missing_ok=True)
+        try:
+            spool.post(not (result.pulled or result.failed), spoken(result))
+            if busy is not None:
+                busy.unlink(missing_ok=True)
+        except OSError as exc:
+            log.error("the notice for the service cannot be written in %s: %s", spool.folder, exc)
         signal.signal(signal.SIGTERM, previous)
     _print(mount, result)
     return 1 if result.failed else 0
@@ -96,7 +106,12 @@ def _sync(config, state_dir: Path, mount: Path):
     for problem in problems:
         log.warning("profile skipped: %s", problem)
     database = state_dir / DB_NAME
-    store = Store(database, read_only=True) if database.exists() else None
+    store, store_problem = None, None
+    try:
+        store = Store(database, read_only=True) if database.exists() else None
+    except (OSError, sqlite3.Error) as exc:  # the family's music still goes in
+        store_problem = f"{database} cannot be read ({type(exc).__name__}: {exc})"
+        print(f"attune: no reports: {store_problem}", file=sys.stderr)
     try:
         result = sync_stick(
             mount,
@@ -109,6 +124,9 @@ def _sync(config, state_dir: Path, mount: Path):
     finally:
         if store is not None:
             store.close()
+    if store_problem is not None:
+        result.problems.insert(0, f"no reports: {store_problem}")
+        result.failed = result.failed or "the device's database cannot be read"
     _write_log(mount, result, datetime.now(zone(config.device.timezone)))
     return result
 

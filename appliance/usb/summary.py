@@ -23,7 +23,7 @@ def log_section(result: SyncResult, when: datetime) -> str:
         lines.append(
             f"Removed {len(result.swept)} half-copied file(s) left by a stick pulled early."
         )
-    if not result.reports:
+    if not result.reports and not result.problems:
         lines.append("Reports: none (no resident on this device has consented to keeping data).")
     for listener_id, (written, same) in sorted(result.reports.items()):
         lines.append(

@@ -83,3 +83,19 @@ def test_as_root_it_refuses_a_state_folder_the_service_user_owns(tmp_path, capsy
     assert attune(["--config", str(config), "usb", "sync", "--mount", str(tmp_path)]) == 2
     assert "sudo -u attune" in capsys.readouterr().err
     assert list(state.iterdir()) == []
+
+
+def test_a_damaged_database_is_said_in_one_line_and_logged_on_the_stick(tmp_path, capsys) -> None:
+    state, stick = tmp_path / "state", tmp_path / "stick"
+    state.mkdir(mode=0o700)
+    (state / "attune.db").write_bytes(b"this is not a database" * 100)
+    (stick / "Attune").mkdir(parents=True)
+    config = tmp_path / "attune.yaml"
+    config.write_text(f"device:\n  state_dir: {state}\nlisteners:\n  dir: {tmp_path}\n")
+    assert attune(["--config", str(config), "usb", "sync", "--mount", str(stick)]) == 1
+    err = capsys.readouterr().err
+    assert "no reports: " in err and "DatabaseError" in err and "Traceback" not in err
+    assert sorted(p.name for p in stick.rglob("*")) == ["Attune", "attune-log.txt"]
+    assert "Problem: no reports:" in (stick / "Attune" / "attune-log.txt").read_text()
+    notice = Spool(state).take_notices()[0]
+    assert not notice.ok and notice.prompts[-1] == ("usb_failed", {})
