@@ -18,7 +18,7 @@ if [ "$extras" != "runtime" ]; then
     libdbus-1-dev       # dbus-python (python-dbusmock's dependency) builds against these
     libglib2.0-dev
     dosfstools fusefat  # the USB tests: a FAT image (mkfs.vfat) mounted through FUSE
-    exfatprogs          # mkfs.exfat and fsck.exfat, to make and check exFAT sticks by hand
+    exfatprogs exfat-fuse  # the same for exFAT (on a loop device: needs root, else skipped)
   )
 fi
 if [ "${ATTUNE_BENCH:-0}" = "1" ]; then

@@ -83,3 +83,59 @@ class FatStick:
     def close(self) -> None:
         if self.process is not None:
             self.unplug()
+
+
+def exfat_missing() -> str | None:
+    """Why exFAT images cannot be mounted here, or None. exfat-fuse needs a block device, so
+    the image goes on a loop device, which takes root."""
+    for tool in ("mkfs.exfat", "mount.exfat-fuse", "losetup", "fusermount"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (exfatprogs, exfat-fuse, util-linux)"
+    if os.geteuid() != 0:
+        return "an exFAT image is mounted through a loop device, which needs root"
+    if not os.access("/dev/fuse", os.R_OK | os.W_OK) or not os.path.exists("/dev/loop-control"):
+        return "FUSE or loop devices are not available here"
+    return None
+
+
+needs_exfat = pytest.mark.skipif(exfat_missing() is not None, reason=str(exfat_missing()))
+
+
+class ExfatStick(FatStick):
+    """The same, formatted exFAT (what sticks over 32 GB come as), on a loop device."""
+
+    def __init__(self, image: Path, mount: Path, size_mb: int = 64) -> None:
+        self.image, self.mount = image, mount
+        self.process = None
+        self.loop: str | None = None
+        with open(image, "wb") as f:
+            f.truncate(size_mb << 20)
+        subprocess.run(["mkfs.exfat", str(image)], check=True, capture_output=True)
+        mount.mkdir(exist_ok=True)
+
+    def plug(self) -> Path:
+        done = subprocess.run(
+            ["losetup", "-f", "--show", str(self.image)], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            pytest.skip(f"no loop device for the exFAT image: {done.stderr.strip()}")
+        self.loop = done.stdout.strip()
+        # -d: stays in the foreground (with debug output, discarded), so the test holds its pid.
+        self.process = subprocess.Popen(
+            ["mount.exfat-fuse", "-d", self.loop, str(self.mount)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + MOUNT_WAIT_S
+        while not os.path.ismount(self.mount):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                pytest.skip("exfat-fuse could not mount the exFAT image here")
+            time.sleep(0.01)
+        return self.mount
+
+    def close(self) -> None:
+        super().close()
+        if self.loop is not None:
+            subprocess.run(["losetup", "-d", self.loop], capture_output=True)
+            self.loop = None

@@ -31,7 +31,7 @@ from appliance.usb.reports import report_writers
 from appliance.usb.spool import Spool
 from appliance.usb.stick import PARTIAL_SUFFIX
 from appliance.usb.sync import sync_stick
-from tests.appliance.usb.fatstick import FatStick, needs_fuse
+from tests.appliance.usb.fatstick import ExfatStick, FatStick, needs_exfat, needs_fuse
 
 pytestmark = needs_fuse
 RATE = 22050
@@ -352,5 +352,24 @@ def test_a_full_stick_is_said_to_have_failed_and_keeps_no_half_file(device, tmp_
         assert not list(root.rglob(f"*{PARTIAL_SUFFIX}"))
         notice = Spool(device["state"]).take_notices()[0]
         assert not notice.ok and notice.prompts[-1] == ("usb_failed", {})
+    finally:
+        stick.close()
+
+
+@needs_exfat
+def test_an_exfat_stick_gets_its_reports_and_gives_its_music(device, tmp_path) -> None:
+    stick = ExfatStick(tmp_path / "exfat.img", tmp_path / "exfat")
+    root = stick.plug()
+    try:
+        write_audio(root / "attune" / "Margaret" / "Moon River.flac", music(SONG_S))
+        (root / "Photos").mkdir()
+        (root / "Photos" / "a.jpg").write_bytes(os.urandom(2000))
+        before = tree(root)
+        assert attune(["--config", str(device["config"]), "usb", "sync", "--mount", str(root)]) == 0
+        assert tree(root, ("attune/reports", "attune/attune-log.txt")) == before
+        assert sorted(p.name for p in (root / "attune" / "reports" / "L-0001").iterdir()) == REPORTS
+        library = Library.in_state_dir(device["state"])
+        assert [t.original_name for t in library.tracks("L-0001")] == ["Moon River.flac"]
+        assert "added: Moon River.flac" in (root / "attune" / "attune-log.txt").read_text()
     finally:
         stick.close()
