@@ -118,7 +118,9 @@ def _sync(config, state_dir: Path, mount: Path):
             profiles=profiles,
             store=store,
             library=Library.in_state_dir(state_dir),
-            writers=report_writers(zone(config.device.timezone), config.device.timezone),
+            writers=report_writers(
+                zone(config.device.timezone), config.device.timezone, _on_stick(mount)
+            ),
             staging=state_dir / "usb" / "staging",
         )
     finally:
@@ -129,6 +131,18 @@ def _sync(config, state_dir: Path, mount: Path):
         result.failed = result.failed or "the device's database cannot be read"
     _write_log(mount, result, datetime.now(zone(config.device.timezone)))
     return result
+
+
+def _on_stick(mount: Path):
+    """Whether the stick already holds a listener's report file (written whole or not at all)."""
+    from appliance.usb.stick import ATTUNE_FOLDER, REPORTS_FOLDER, find_child
+
+    def on_stick(listener_id: str, name: str) -> bool:
+        attune = find_child(mount, ATTUNE_FOLDER)
+        reports = None if attune is None else find_child(attune, REPORTS_FOLDER)
+        return reports is not None and (reports / listener_id / name).is_file()
+
+    return on_stick
 
 
 def _write_log(mount: Path, result, now: datetime) -> None:

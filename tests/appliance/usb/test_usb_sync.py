@@ -165,14 +165,17 @@ def test_plug_copies_consented_reports_imports_new_music_and_touches_nothing_els
     assert not list((device["state"] / "usb").glob("busy-*"))
 
     # The second plug: new files only, reports already there, the log grows by a section.
+    session_png = (reports / "L-0001" / "session-1-report.png").read_bytes()
     index = (device["state"] / "music" / "L-0001" / "index.json").read_bytes()
     assert attune(["--config", str(device["config"]), "usb", "sync", "--mount", str(root)]) == 0
     assert (device["state"] / "music" / "L-0001" / "index.json").read_bytes() == index
     again = (root / "Attune" / "attune-log.txt").read_text()
     assert again.startswith(text) and again.count("USB stick plugged in") == 2
-    # Only the trend page, which carries the time it was drawn, is copied again.
+    # Only the trend page, which carries the time it was drawn, is copied again; the session's
+    # report PNG on the stick is not even drawn again.
     copied, same = map(int, re.findall(r"L-0001: (\d+) file\(s\) copied, (\d+) already", again)[-1])
-    assert copied + same == len(REPORTS) and copied <= 2
+    assert copied + same == len(REPORTS) - 1 and copied <= 2
+    assert (reports / "L-0001" / "session-1-report.png").read_bytes() == session_png
     said = Spool(device["state"]).take_notices()[0].prompts
     assert (
         "usb_music",
