@@ -178,6 +178,8 @@ def _print(mount: Path, result) -> None:
         )
     for name in result.unknown_folders:
         print(f"left      Attune/{name}: no listener with this id or usb_folder")
+    for name in result.no_consent_folders:
+        print(f"left      Attune/{name}: the listener's profile records no consent")
     if result.pulled:
         print("the stick went away before the end; plug it in again to finish")
     if result.failed:

@@ -43,6 +43,11 @@ def log_section(result: SyncResult, when: datetime) -> str:
             f"Folder Attune/{name}: no resident on this device has this id or folder name; "
             "left alone. (Ask staff for the right folder name.)"
         )
+    for name in result.no_consent_folders:
+        lines.append(
+            f"Folder Attune/{name}: this resident's profile records no consent to keeping "
+            "their data, so their music is not kept on the device; left alone."
+        )
     if result.pulled:
         lines.append("The stick was taken out before the end; plug it in again to finish.")
     if result.failed:

@@ -59,6 +59,9 @@ class SyncResult:
     problems: list[str] = field(default_factory=list)
     music: list[MusicOutcome] = field(default_factory=list)
     unknown_folders: list[str] = field(default_factory=list)
+    # Folders of listeners whose profile records no consent: nothing of theirs is kept (the
+    # service erases a non-consenting listener's music), so it is not imported.
+    no_consent_folders: list[str] = field(default_factory=list)
     swept: list[str] = field(default_factory=list)
     pulled: bool = False  # the stick went away before the end
     failed: str | None = None  # the stick could not be written (full, read-only)
@@ -134,7 +137,8 @@ def _music_folders(
     attune: Path, profiles: Sequence[ListenerProfile], result: SyncResult
 ) -> list[tuple[Path, ListenerProfile]]:
     """Each family folder on the stick with the profile it names (by id, or the profile's
-    `usb_folder`, in any case); folders naming nobody are noted and left alone."""
+    `usb_folder`, in any case); folders naming nobody, or a listener without consent, are
+    noted and left alone."""
     names: dict[str, ListenerProfile] = {}
     for profile in profiles:
         names[profile.id.casefold()] = profile
@@ -150,6 +154,8 @@ def _music_folders(
         profile = names.get(entry.name.casefold())
         if profile is None:
             result.unknown_folders.append(entry.name)
+        elif not profile.keeps_data:
+            result.no_consent_folders.append(entry.name)
         else:
             found.append((entry, profile))
     return found

@@ -50,7 +50,7 @@ START = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 PROFILES = {
     "L-0001.yaml": "id: L-0001\ngoal: relax\nusb_folder: Margaret\n"
     "consent:\n  given: true\n  date: 2026-01-05\n",
-    "L-0002.yaml": "id: L-0002\ngoal: relax\nconsent:\n  given: false\n",  # no reports
+    "L-0002.yaml": "id: L-0002\ngoal: relax\nconsent:\n  given: false\n",  # nothing kept
 }
 
 
@@ -142,8 +142,8 @@ def test_plug_copies_consented_reports_imports_new_music_and_touches_nothing_els
     library = Library.in_state_dir(device["state"])
     margaret = library.tracks("L-0001", include_avoided=True)
     assert [t.original_name for t in margaret] == ["Moon River.flac"]  # the duplicate: once
-    assert [t.original_name for t in library.tracks("L-0002")] == ["Hymn.ogg"]
-    assert "Stranger" not in library.listeners()
+    # No consent, nothing kept under their id: not their music either.
+    assert library.listeners() == ["L-0001"]
 
     text = (root / "Attune" / "attune-log.txt").read_text()
     assert "added: Moon River.flac" in text
@@ -152,6 +152,7 @@ def test_plug_copies_consented_reports_imports_new_music_and_touches_nothing_els
     assert "NOT added: Broken.mp3:" in text
     assert "NOT added: Too short.wav: too short" in text
     assert "Folder Attune/Stranger: no resident" in text
+    assert "Folder Attune/l-0002: this resident's profile records no consent" in text
 
     notices = Spool(device["state"]).take_notices()
     assert len(notices) == 1 and notices[0].ok
@@ -364,7 +365,8 @@ def test_an_exfat_stick_gets_its_reports_and_gives_its_music(device, tmp_path) -
     stick = ExfatStick(tmp_path / "exfat.img", tmp_path / "exfat")
     root = stick.plug()
     try:
-        write_audio(root / "attune" / "Margaret" / "Moon River.flac", music(SONG_S))
+        # The id in any case works as the family's folder name, as `Attune` does.
+        write_audio(root / "attune" / "l-0001" / "Moon River.flac", music(SONG_S))
         (root / "Photos").mkdir()
         (root / "Photos" / "a.jpg").write_bytes(os.urandom(2000))
         before = tree(root)
