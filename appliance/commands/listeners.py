@@ -48,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"attune: {exc}", file=sys.stderr)
             return 2
-        command = _assess if args.action == "assess" else _report
-        return command(args, Path(config.device.state_dir))
+        if args.action == "assess":
+            return _assess(args, Path(config.device.state_dir))
+        return _report(args, Path(config.device.state_dir), config.device.timezone)
     if not directory.is_dir():
         # The service reads a missing folder as "no profiles"; a check that says so too would
         # pass a misspelt listeners.dir, so here it is an error.
@@ -190,8 +191,9 @@ def _assess(args: argparse.Namespace, state_dir: Path) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace, state_dir: Path) -> int:
+def _report(args: argparse.Namespace, state_dir: Path, timezone: str) -> int:
     from appliance.app import DB_NAME
+    from appliance.clock import zone
     from appliance.report.trend_page import write_listener_report
     from appliance.store.db import Store
 
@@ -206,6 +208,6 @@ def _report(args: argparse.Namespace, state_dir: Path) -> int:
                 file=sys.stderr,
             )
             return 1
-        for written in write_listener_report(store, args.id, args.out):
+        for written in write_listener_report(store, args.id, args.out, tz=zone(timezone)):
             print(written)
     return 0

@@ -12,6 +12,7 @@ from matplotlib.image import imread
 
 from appliance.app import DB_NAME
 from appliance.cli import main as attune
+from appliance.clock import zone
 from appliance.report.trend import listener_trend
 from appliance.report.trend_page import write_listener_report
 from appliance.store.assessments import SCALES, Assessments
@@ -86,3 +87,22 @@ def test_listeners_report_without_sessions_is_a_clear_error(tmp_path: Path, caps
     Store(tmp_path / "state" / DB_NAME).close()
     assert attune(argv) == 1
     assert "listener L-0042 has no recorded sessions" in capsys.readouterr().err
+
+
+def test_the_report_shows_times_in_the_device_time_zone(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    with Store(state / DB_NAME) as store:
+        # Recorded at 14:00 UTC: 23:00 the same day in Tokyo (UTC+9).
+        resident(store, growth=0.0, sessions=4)
+        trend = listener_trend(store, "L-0042", tz=zone("Asia/Tokyo"))
+    assert [f"{p.started:%d %H:%M %Z}" for p in trend.sessions[:2]] == [
+        "01 23:00 JST",
+        "02 23:00 JST",
+    ]
+    config = tmp_path / "attune.yaml"
+    config.write_text(f"device:\n  state_dir: {state}\n  timezone: Asia/Tokyo\n")
+    out = tmp_path / "out"
+    assert (
+        attune(["--config", str(config), "listeners", "report", "L-0042", "--out", str(out)]) == 0
+    )
+    assert (out / "L-0042-trend.png").exists()
