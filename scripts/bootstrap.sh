@@ -18,6 +18,8 @@ if [ "$extras" != "runtime" ]; then
     dbus                # dbus-daemon: the private system bus the BLE tests run bleak against
     libdbus-1-dev       # dbus-python (python-dbusmock's dependency) builds against these
     libglib2.0-dev
+    dosfstools fusefat  # the USB tests: a FAT image (mkfs.vfat) mounted through FUSE
+    exfatprogs exfat-fuse  # the same for exFAT (on a loop device: needs root, else skipped)
   )
 fi
 if [ "${ATTUNE_BENCH:-0}" = "1" ]; then

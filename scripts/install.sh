@@ -18,7 +18,7 @@
 #   ATTUNE_RASPI_CONFIG raspi-config (if found) ATTUNE_USERADD    useradd
 #   ATTUNE_GROUPADD   groupadd                  ATTUNE_USERMOD    usermod
 #   ATTUNE_VENV       "python3 -m venv"         ATTUNE_PIP        <venv>/bin/python -m pip
-#   ATTUNE_CHOWN      chown
+#   ATTUNE_CHOWN      chown                     ATTUNE_UDEVADM    udevadm
 #   ATTUNE_DB_TOOL    <release>/venv/bin/attune (runs `attune db backup|restore|migrate`)
 #   ATTUNE_UPGRADE_WAIT_S  how long an upgrade waits for a session to end (default 7200)
 #   ATTUNE_POLL_S     how often it looks (default 10)
@@ -48,6 +48,10 @@ BACKUPS="$STATE/backups"
 UNIT=/etc/systemd/system/attune.service
 POLKIT_RULE=/etc/polkit-1/rules.d/50-attune-power-off.rules
 BIN_LINK=/usr/local/bin/attune
+# A plugged USB stick: the udev rule starts the template unit, which mounts it with the helper.
+USB_UNIT=/etc/systemd/system/attune-usb@.service
+USB_RULE=/etc/udev/rules.d/90-attune-usb.rules
+USB_MOUNT="$RELEASE/libexec/attune-usb-mount"  # the unit runs it through current/
 
 APT_PACKAGES=(
   python3-venv python3-dev gcc pkg-config  # the venv; PyAudio compiles against these
@@ -67,6 +71,7 @@ GROUPADD="${ATTUNE_GROUPADD:-groupadd}"
 USERMOD="${ATTUNE_USERMOD:-usermod}"
 MAKE_VENV="${ATTUNE_VENV:-python3 -m venv}"
 CHOWN="${ATTUNE_CHOWN:-chown}"
+UDEVADM="${ATTUNE_UDEVADM:-udevadm}"
 PIP="${ATTUNE_PIP:-$ROOT$VENV/bin/python -m pip}"
 UPGRADE_WAIT_S="${ATTUNE_UPGRADE_WAIT_S:-7200}"
 POLL_S="${ATTUNE_POLL_S:-10}"
@@ -297,6 +302,21 @@ install_files() {
     [ "$DRY_RUN" = 1 ] || install -d -m 0700 "$ROOT$STATE"
   fi
   install_file "$SOURCE/systemd/50-attune-power-off.rules" "$POLKIT_RULE" 0644
+  install_file "$SOURCE/docs/usb.md" "$RELEASE/share/doc/usb.md" 0644
+  install_file "$SOURCE/systemd/attune-usb-mount" "$USB_MOUNT" 0755
+}
+
+# The USB route: started by udev when a stick is plugged in, never enabled by itself.
+install_usb() {
+  local was="$changed"
+  changed=0
+  install_file "$SOURCE/systemd/attune-usb@.service" "$USB_UNIT" 0644
+  install_file "$SOURCE/systemd/90-attune-usb.rules" "$USB_RULE" 0644
+  if [ "$changed" = 1 ] && [ -z "$ROOT" ]; then
+    run_cmd "$SYSTEMCTL" daemon-reload
+    run_cmd "$UDEVADM" control --reload-rules
+  fi
+  [ "$was" = 0 ] || changed=1
 }
 
 install_unit() {
@@ -326,6 +346,7 @@ main() {
   install_venv
   install_files
   install_unit
+  install_usb
   switch_release
   [ "${OVERLAY:-0}" != 1 ] || setup_overlay
   if [ "$changed" = 0 ]; then

@@ -6,7 +6,7 @@
 # System packages stay: other software may use them. Idempotent.
 #
 # $ROOT (or $DESTDIR), DRY_RUN=1 and the command variables work as in scripts/install.sh:
-#   ATTUNE_SYSTEMCTL (systemctl), ATTUNE_USERDEL (userdel).
+#   ATTUNE_SYSTEMCTL (systemctl), ATTUNE_USERDEL (userdel), ATTUNE_UDEVADM (udevadm).
 set -euo pipefail
 
 ROOT="${ROOT:-${DESTDIR:-}}"
@@ -22,9 +22,12 @@ CACHE=/var/cache/attune
 UNIT=/etc/systemd/system/attune.service
 POLKIT_RULE=/etc/polkit-1/rules.d/50-attune-power-off.rules
 BIN_LINK=/usr/local/bin/attune
+USB_UNIT=/etc/systemd/system/attune-usb@.service
+USB_RULE=/etc/udev/rules.d/90-attune-usb.rules
 
 SYSTEMCTL="${ATTUNE_SYSTEMCTL:-systemctl}"
 USERDEL="${ATTUNE_USERDEL:-userdel}"
+UDEVADM="${ATTUNE_UDEVADM:-udevadm}"
 
 say() { echo "attune uninstall: $*"; }
 
@@ -62,6 +65,13 @@ if [ -e "$ROOT$UNIT" ]; then
   [ -n "$ROOT" ] || run_cmd "$SYSTEMCTL" daemon-reload
 fi
 remove "$POLKIT_RULE"
+# The USB route: the rule first, so no new stick starts the unit while it goes.
+if [ -e "$ROOT$USB_RULE" ] || [ -e "$ROOT$USB_UNIT" ]; then
+  remove "$USB_RULE"
+  [ -n "$ROOT" ] || run_cmd "$UDEVADM" control --reload-rules
+  remove "$USB_UNIT"
+  [ -n "$ROOT" ] || run_cmd "$SYSTEMCTL" daemon-reload
+fi
 remove "$BIN_LINK"
 remove "$PREFIX"
 

@@ -33,6 +33,7 @@ FLOORS: dict[str, int] = {
     "appliance.listeners": 5,
     "appliance.report": 5,
     "appliance.simulate": 6,
+    "appliance.usb": 6,  # a plugged stick: the store, the library, the listeners, reports
     "appliance.app": 7,
     "appliance.parts": 7,  # the composition root's hardware
     "appliance.hwcheck": 8,

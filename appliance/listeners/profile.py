@@ -47,6 +47,7 @@ class ListenerProfile:
     default: bool = False
     schedule: tuple[ScheduleSlot, ...] = ()
     age_band: str | None = None  # resting norms for the entry estimate; never a birth date
+    usb_folder: str | None = None  # the family's folder on a USB stick: Attune/<usb_folder>/
     # Opted in to the comparison: each session plays the adaptive music or the fixed
     # U-sequence, drawn at random (listeners/comparison.py). Needs consent: it rests on records.
     compare_adaptation: bool = False
@@ -110,6 +111,19 @@ def _schedule(value: Any) -> tuple[ScheduleSlot, ...]:
     return tuple(parse_slot(v) for v in value)
 
 
+def _usb_folder(value: Any) -> str:
+    """One folder name a family can type on a stick (FAT's rules), not our reports folder."""
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    if not text or len(text) > 64 or text.startswith(".") or any(c in text for c in '/\\:*?"<>|'):
+        raise ValueError(
+            f"{value!r} is not a folder name; write one name of up to 64 characters without "
+            '/ \\ : * ? " < > | (e.g. Margaret)'
+        )
+    if text.casefold() == "reports":
+        raise ValueError("'reports' is where the device writes the reports; choose another name")
+    return text
+
+
 def _id(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not text")
@@ -129,6 +143,7 @@ FIELDS: Mapping[str, tuple[Callable[[Any], Any], bool]] = {
     "default": (Bool(), False),
     "schedule": (_schedule, False),
     "age_band": (OneOf(tuple(AGE_BANDS)), False),
+    "usb_folder": (_usb_folder, False),
     "compare_adaptation": (Bool(), False),
     "born": (_born, False),
     "culture": (_culture, False),
@@ -204,6 +219,7 @@ def parse_profile(
         default=values.get("default", False),
         schedule=values.get("schedule", ()),
         age_band=values.get("age_band"),
+        usb_folder=values.get("usb_folder"),
         compare_adaptation=values.get("compare_adaptation", False),
         born=values.get("born"),
         culture=values.get("culture", ()),

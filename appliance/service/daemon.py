@@ -31,6 +31,7 @@ from appliance.service.prompts import Prompts
 from appliance.service.sdnotify import Notifier
 from appliance.service.state import Running, State, run_in_thread
 from appliance.service.upkeep import Upkeep
+from appliance.service.usb_notices import UsbNotices
 from appliance.service.watched_sink import WatchedSink
 from appliance.session.status import SessionResult, SessionStatus
 from drivers.audio import AudioSink
@@ -44,7 +45,7 @@ PURGE_EVERY_S = 24 * 3600.0
 AUDIO_RETRY_S = 5.0
 
 
-class Service(ButtonHandling, Upkeep):
+class Service(ButtonHandling, Upkeep, UsbNotices):
     def __init__(
         self,
         appliance: Appliance,
@@ -168,6 +169,7 @@ class Service(ButtonHandling, Upkeep):
                 self._purged_at = now  # tried again a day later
         if self._reload_asked:
             self._reload()
+        self._check_usb(now)
         if now - self._status_at >= STATUS_EVERY_S:
             self._send_status(now)
         pet_s = self.notifier.watchdog_pet_s

@@ -39,7 +39,7 @@ ESPEAK = "espeak-ng"
 ESPEAK_TIMEOUT_S = 10.0
 LEAD_IN_S = 0.15  # silence before the words, so the music has ducked when they start
 
-PHRASES = TEXTS["en"]  # the English texts, by key
+PHRASES = TEXTS["en"]  # the English texts, by key (every language has the same keys and fields)
 
 SpeechRenderer = Callable[[str, str, int], tuple[np.ndarray, int]]
 
@@ -119,22 +119,26 @@ class Prompts:
             return None
         return Path(self.recordings_dir) / self.language / f"{key}.wav"
 
-    def pcm(self, key: str) -> np.ndarray | None:
+    def pcm(self, key: str, fields: dict[str, str] | None = None) -> np.ndarray | None:
+        """`fields` fill in a phrase's {placeholders} (the USB summary's counts and names)."""
         if not self.enabled:
             return None
-        if key not in self._cache:
-            recorded = self._recorded(key)
+        text = TEXTS[self.language][key]
+        text = text.format(**fields) if fields else text
+        if text not in self._cache:
+            # A recording says its words only: one for a phrase with counts would be wrong.
+            recorded = None if "{" in TEXTS[self.language][key] else self._recorded(key)
             if recorded is not None:
-                self._cache[key] = to_output(*recorded, self.sample_rate, self.level_dbfs)
-                return self._cache[key]
+                self._cache[text] = to_output(*recorded, self.sample_rate, self.level_dbfs)
+                return self._cache[text]
             try:
-                mono, rate = self._render(TEXTS[self.language][key], self.voice, self.words_per_min)
+                mono, rate = self._render(text, self.voice, self.words_per_min)
             except PromptUnavailable as exc:
                 log.warning("spoken prompts off: %s", exc)
                 self.enabled = False
                 return None
-            self._cache[key] = to_output(mono, rate, self.sample_rate, self.level_dbfs)
-        return self._cache[key]
+            self._cache[text] = to_output(mono, rate, self.sample_rate, self.level_dbfs)
+        return self._cache[text]
 
     def _recorded(self, key: str) -> tuple[np.ndarray, int] | None:
         """(mono float32, rate) of the recorded voice for `key`, or None (no file, or one
@@ -160,14 +164,21 @@ class Prompts:
 
     def warm(self, *keys: str) -> None:
         """Render ahead, so a prompt costs nothing when it is needed."""
-        for key in keys or tuple(PHRASES):
-            self.pcm(key)
+        for key in keys or tuple(k for k, text in PHRASES.items() if "{" not in text):
+            self.pcm(key)  # a phrase with {fields} is rendered when its fields are known
 
-    def play(self, key: str, *, mixer: Mixer | None = None, sink: AudioSink | None = None) -> str:
+    def play(
+        self,
+        key: str,
+        *,
+        mixer: Mixer | None = None,
+        sink: AudioSink | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> str:
         """Over the session's music (`mixer`), else straight to `sink`. Returns how it went:
         "overlay", "sink", or "skipped"."""
         how = "skipped"
-        pcm = self.pcm(key)
+        pcm = self.pcm(key, fields)
         if pcm is not None:
             try:
                 if mixer is not None:

@@ -31,11 +31,17 @@ STAFF_ALERT_FLASHES, STAFF_ALERT_FLASH_S, STAFF_ALERT_PERIOD_S = 3, 0.08, 0.8
 ERROR_PERIOD_S, ERROR_ON_S = 0.5, 0.25  # steady 2 Hz, full brightness
 SHUTDOWN_FADE_S = 3.0
 HOLD_FEEDBACK_LEVEL = FULL
+# A USB stick: slow blink while the device works on it ("leave it in"), then steady bright
+# for a minute ("done, take it out"); shown between sessions only (appliance/usb).
+USB_WORKING_PERIOD_S, USB_WORKING_ON_S, USB_WORKING_LEVEL = 1.0, 0.5, 0.6
+USB_DONE_LEVEL = 0.8
 
 BASE_PATTERNS = frozenset(
     {"off", "booting", "ready", "session", "breathing", "error", "shutting_down"}
 )
-OVERLAY_PATTERNS = frozenset({"staff_alert", "hold_feedback", "sensor_lost"})
+OVERLAY_PATTERNS = frozenset(
+    {"staff_alert", "hold_feedback", "sensor_lost", "usb_working", "usb_done"}
+)
 PATTERNS = BASE_PATTERNS | OVERLAY_PATTERNS
 # Higher wins. shutting_down outranks hold_feedback: the hold that asked for the shutdown is
 # usually still held when the fade starts.
@@ -45,6 +51,8 @@ RANK = {
     "hold_feedback": 4,
     "error": 3,
     "sensor_lost": 2,
+    "usb_working": 2,
+    "usb_done": 2,
     "off": 1,
     "booting": 1,
     "ready": 1,
@@ -113,6 +121,10 @@ def pattern_level(pattern: str, elapsed_s: float, breathing_phase: float = 0.0) 
             return fade_out(elapsed_s, SHUTDOWN_FADE_S, FULL)
         case "hold_feedback":
             return HOLD_FEEDBACK_LEVEL
+        case "usb_working":
+            return blink(elapsed_s, USB_WORKING_PERIOD_S, USB_WORKING_ON_S, USB_WORKING_LEVEL)
+        case "usb_done":
+            return USB_DONE_LEVEL
     raise ValueError(f"unknown LED pattern {pattern!r}; known: {', '.join(sorted(PATTERNS))}")
 
 
