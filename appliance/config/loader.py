@@ -12,8 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from appliance.config.crosschecks import CROSS_CHECKS
 from appliance.config.errors import ConfigError, Problem, did_you_mean
-from appliance.config.schema import CROSS_CHECKS, SCHEMA
+from appliance.config.schema import SCHEMA
 from appliance.config.validators import describe
 from appliance.config.values import DEFAULT_ORIGIN, Config
 from appliance.config.yamlread import KeyPath, YamlDocument, parse_yaml, read_yaml_file

@@ -296,11 +296,11 @@ def test_a_soundfont_that_is_not_there_is_refused_at_check_time(tmp_path: Path) 
 
 
 def test_the_default_soundfont_missing_names_the_package_to_install(tmp_path, monkeypatch) -> None:
-    from appliance.config import schema
+    from appliance.config import crosschecks
 
     # Where the package is not installed: the default path moved to one that surely is not.
     default = tmp_path / "sounds" / "sf3" / "FluidR3Mono_GM.sf3"
-    monkeypatch.setattr(schema, "DEFAULT_SOUNDFONT", default)
+    monkeypatch.setattr(crosschecks, "DEFAULT_SOUNDFONT", default)
     main = write(tmp_path / "attune.yaml", f"music:\n  soundfont: {default}\n")
     assert problems_of(main)[0].message == (
         f"the soundfont {default} does not exist: install the Debian package "

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from appliance.config.crosschecks import CROSS_CHECKS
 from appliance.config.schema import (
-    CROSS_CHECKS,
     MAX30102_PULSE_WIDTHS_US,
     MAX30102_SAMPLE_RATES_SPS,
     MAX30102_SPO2_MAX_SAMPLE_RATE_SPS,
