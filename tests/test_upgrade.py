@@ -51,6 +51,7 @@ def release_source(tmp: Path, version: str) -> Path:
             shutil.copy2(path, src / name)
     (src / "docs").mkdir()
     shutil.copy2(PROJECT / "docs/install.md", src / "docs/install.md")
+    shutil.copy2(PROJECT / "docs/usb.md", src / "docs/usb.md")
     pyproject = src / "pyproject.toml"
     text = pyproject.read_text()
     pyproject.write_text(text.replace('version = "0.1.0"', f'version = "{version}"', 1))
