@@ -160,6 +160,10 @@ def _sessions(state_dir: Path, alerts: list[str]) -> dict[str, Any]:
     from appliance.store.db import Store
 
     path = state_dir / DB_NAME
+    if state_dir.is_dir() and not os.access(state_dir, os.R_OK | os.X_OK):
+        # The service's folder is 0700: another user cannot even see whether a database is there.
+        alerts.append(f"store: cannot read {state_dir}: run as root (sudo attune status)")
+        return {"count": None, "last": None}
     if not path.exists():
         return {"count": 0, "last": None}
     wal = path.with_name(path.name + "-wal")
@@ -252,7 +256,8 @@ def render(report: dict[str, Any]) -> str:
             else "none recorded",
         )
     )
-    lines.append(("Sessions kept", str(report["sessions"]["count"])))
+    count = report["sessions"]["count"]
+    lines.append(("Sessions kept", "unknown" if count is None else str(count)))
     lines.append(("Store", f"{_size(report['store_bytes'])} in {report['state_dir']}"))
     disk = report["disk"]
     lines.append(("Disk free", f"{_size(disk['free_bytes'])} of {_size(disk['total_bytes'])}"))
