@@ -88,8 +88,11 @@ trap unmount_api EXIT
 
 # A clean environment: the host's pip settings (local wheel folders, x86-64 indexes) must not
 # leak in. The host's CA bundle does, so that pip trusts what the host trusts (a TLS proxy).
+# With /proc mounted, systemctl no longer sees that it runs in a chroot and fails to reach a
+# systemd that is not there; SYSTEMD_OFFLINE=1 makes it work offline as on an image: enable
+# lays the symlinks, daemon-reload and try-restart are skipped.
 in_root() {
-  chroot "$ROOTFS" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+  chroot "$ROOTFS" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 SYSTEMD_OFFLINE=1 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PIP_CERT=/etc/ssl/host-ca.crt PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
     "$@"
