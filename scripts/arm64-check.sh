@@ -161,6 +161,13 @@ main() {
   in_root attune demo --minutes "$DEMO_MINUTES" --out /tmp/attune-arm64-demo
   t_demo="$(elapsed "$t0" "$(now)")"
   in_root test -s /tmp/attune-arm64-demo/report.png || fail "the demo wrote no report"
+  # The installed package must carry the affect model (else sessions silently play by rules).
+  in_root /bin/bash -c "attune --config $emulated status --json >/tmp/attune-status.json || true"
+  in_root /opt/attune/venv/bin/python -c '
+import json, sys
+model = json.load(open("/tmp/attune-status.json"))["model"]
+sys.exit(0 if model["present"] and model["sha256"] else f"the installed model is missing: {model}")' ||
+    fail "the installed program has no affect model"
 
   say "passed. Figures ($(nproc) host cores, $(uname -m) host):"
   say "  root build (debootstrap, once): $(cat "$ROOTFS/.attune-build-seconds") s"
