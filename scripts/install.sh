@@ -238,7 +238,7 @@ create_user() {
 
 # A fingerprint of the project's source: the venv is rebuilt only when it changes.
 source_fingerprint() {
-  (cd "$SOURCE" && find pyproject.toml README.md appliance drivers -type f \
+  (cd "$SOURCE" && find pyproject.toml README.md appliance drivers models -type f \
     ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum) |
     sha256sum | cut -d' ' -f1
 }
@@ -259,7 +259,8 @@ install_venv() {
   staging="$(mktemp -d)"
   # shellcheck disable=SC2064  # expand now: the variable is local
   trap "rm -rf '$staging'" EXIT
-  (cd "$SOURCE" && cp -r pyproject.toml README.md appliance drivers "$staging/")
+  # models/ is a package too: the shipped affect model and its description live in it.
+  (cd "$SOURCE" && cp -r pyproject.toml README.md appliance drivers models "$staging/")
   find "$staging" -name __pycache__ -prune -exec rm -rf {} +
   run_cmd "$PIP" install --quiet --no-cache-dir "$staging"
   # gpiozero's backend on every Pi (the only one on a Pi 5); a wheel exists for aarch64.

@@ -30,11 +30,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out", type=Path, default=Path("."), help="report: destination folder (default: here)"
     )
+    p.add_argument(
+        "--file",
+        type=Path,
+        help="check: validate this one profile file only (before it is put in place)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from appliance.listeners import load_listeners
 
+    if args.file is not None:
+        if args.action != "check":
+            print("attune: --file goes with listeners check only", file=sys.stderr)
+            return 2
+        return _check_file(args.file)
     config = config_from(args)
     directory = args.dir or config.listeners.dir
     if args.action == "forget":
@@ -80,6 +90,21 @@ def run(args: argparse.Namespace) -> int:
         )
     for problem in problems:
         print(f"skipped: {problem}", file=sys.stderr)
+    return 0
+
+
+def _check_file(path: Path) -> int:
+    """One profile on its own, read and validated like the service would; nothing else is
+    touched (no configuration read, nothing erased): what a deployment tool runs on a file
+    before putting it in place."""
+    from appliance.listeners.profile import parse_profile
+
+    profile, problems = parse_profile(path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if profile is None or problems:
+        return 1
+    print(f"{path}: profile {profile.id} valid")
     return 0
 
 

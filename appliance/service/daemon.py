@@ -30,6 +30,7 @@ from appliance.service.monitor import HealthMonitor, status_line
 from appliance.service.prompts import Prompts
 from appliance.service.sdnotify import Notifier
 from appliance.service.state import Running, State, run_in_thread
+from appliance.service.status_file import StatusFile, service_document
 from appliance.service.upkeep import Upkeep
 from appliance.service.usb_notices import UsbNotices
 from appliance.service.watched_sink import WatchedSink
@@ -89,6 +90,7 @@ class Service(ButtonHandling, Upkeep, UsbNotices):
         self._alert_prompt_pending = False
         self._ready = False
         self._status_text = ""
+        self.status_file = StatusFile(appliance.config.device.state_dir)  # for `attune status`
         self._status_at = self._pet_at = self._audio_try_at = -1e9
         self._purged_at = self.clock.now()
         # The sessions recorded before this start keep their wall times when the clock steps.
@@ -357,8 +359,14 @@ class Service(ButtonHandling, Upkeep, UsbNotices):
         if text != self._status_text:
             self._status_text = text
             self.notifier.status(text)
+        self._write_status_file()
+
+    def _write_status_file(self, state: State | None = None) -> None:
+        document = service_document(state or self.state, self.running, self._alert, self.health)
+        self.status_file.update(document)
 
     def close(self) -> None:
+        self._write_status_file(State.EXITING)  # `attune status`: stopped, not killed
         self.controls.leds.show("off")
         self.controls.close()
         if self.sink is not None:
