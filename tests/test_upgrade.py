@@ -18,7 +18,16 @@ from appliance.store.migrations import MIGRATIONS, migrate, schema_version
 from tests.test_install import calls, fake_root, run  # noqa: F401 - fake_root is a fixture
 
 PROJECT = Path(__file__).resolve().parents[1]
-SHIPPED = ("pyproject.toml", "README.md", "appliance", "drivers", "scripts", "systemd", "config")
+SHIPPED = (
+    "pyproject.toml",
+    "README.md",
+    "appliance",
+    "drivers",
+    "models",
+    "scripts",
+    "systemd",
+    "config",
+)
 
 # systemctl: enable/is-enabled on wants/ links (as in test_install), is-active on a flag file,
 # show prints the next of the STATUS= lines queued in $ROOT/status (the last one repeats).

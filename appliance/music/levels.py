@@ -86,3 +86,13 @@ def limit(
             part[over] = np.copysign(bent, part[over])
         np.clip(part, -ceiling, ceiling, out=part)
     return out
+
+
+def fade_edges(pcm: np.ndarray, frames: int) -> None:
+    """Equal-power fade in at the start and out at the end, in place."""
+    frames = min(frames, len(pcm) // 2)
+    if frames <= 0:
+        return
+    ramp = np.sin(0.5 * math.pi * (np.arange(frames, dtype=np.float32) + 0.5) / frames)
+    pcm[:frames] *= ramp[:, None]
+    pcm[len(pcm) - frames :] *= ramp[::-1, None]

@@ -16,7 +16,8 @@ never offered) and puts `track.recipe_file` in Recipe(source="file", file=…); 
 
 Over 300 lines: the import, the index and the sweep after a crash (recovery.py holds its
 mechanics) all read and write the one index under the folder's lock; split, each would need
-the others' internals. Walking the source safely is intake.py's.
+the others' internals. Walking the source safely is intake.py's; naming, copying and finding
+the stored files, library_files.py's.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import math
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +42,17 @@ from appliance.music.audiofile import (
     read_segment,
     refusal,
 )
-from appliance.music.intake import Candidate, candidates, inside, open_no_link
-from appliance.music.levels import db_to_gain, limit
+from appliance.music.intake import Candidate, candidates, inside
+from appliance.music.levels import db_to_gain, fade_edges, limit
+from appliance.music.library_files import (
+    FILE_MODE,
+    INDEX_NAME,
+    LibraryError,
+    copy_durably,
+    free_name,
+    match_track,
+    state_owner,
+)
 from appliance.music.recovery import folder_lock, sweep
 from appliance.music.tags import Tags, read_tags, sidecar_for
 
@@ -52,17 +60,10 @@ log = logging.getLogger(__name__)
 
 MUSIC_DIR = "music"
 SHARED = "_shared"  # the shared library's folder, named like a listener's in recipe files
-INDEX_NAME = "index.json"
 FEATURES_VERSION = 1  # bump when features change: cached entries are then recomputed
-FILE_MODE = 0o600
-UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w .,()&'+-]")
 MAX_BOOST_DB = 12.0  # loudness matching never lifts a quiet track (and its hiss) more than this
 FILE_FADE_S = 2.0  # a segment cut from a track fades in and out: it starts mid-music
 SEGMENT_CEILING_DBFS = -1.0  # as for generated segments; the mixer's master cap comes later
-
-
-class LibraryError(ValueError):
-    """A request the library cannot honour (bad listener id, unknown track)."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class Library:
         if rms is not None:
             pcm *= np.float32(db_to_gain(min(loudness_db - rms, MAX_BOOST_DB)))
         sounding = min(len(pcm), max(0, round((track.features.duration_s - start_s) * sample_rate)))
-        _fade(pcm[:sounding], round(FILE_FADE_S * sample_rate))
+        fade_edges(pcm[:sounding], round(FILE_FADE_S * sample_rate))
         pcm[sounding:] = 0.0
         return limit(pcm, SEGMENT_CEILING_DBFS, out=pcm)
 
@@ -202,10 +203,10 @@ class Library:
                 problems = [f"{side.name}: a link outside {root}, not read"]
         report.tag_problems.extend(problems)
         entries = self._read_index(folder)
-        name = _free_name(folder, path.name, entries)
+        name = free_name(folder, path.name, entries)
         partial = folder / f".{name}.partial"
         try:
-            digest = _copy(candidate.read_from, partial, self.owner)
+            digest = copy_durably(candidate.read_from, partial, self.owner)
         except OSError as exc:
             partial.unlink(missing_ok=True)
             report.failed.append((path, f"cannot be read ({exc.strerror or exc})"))
@@ -295,7 +296,7 @@ class Library:
         with folder_lock(folder):
             self._recover(folder)
             entries = self._read_index(folder)
-            name = _match(track, entries, listener_id)
+            name = match_track(track, entries, listener_id)
             removed = self._track(listener_id, name, entries.pop(name))
             self._write_index(folder, entries)
             (folder / name).unlink(missing_ok=True)
@@ -387,82 +388,3 @@ class Library:
             imported_at=entry.get("imported_at", ""),
             pcm_sha256=entry.get("pcm_sha256", ""),
         )
-
-
-def state_owner(state_dir: Path) -> tuple[int, int] | None:
-    """Whom files written under `state_dir` must belong to: when root (sudo attune music
-    import) writes into a state directory another user owns (the service's `attune`), that
-    user; else None (files are the writer's own). Judged from the nearest folder that
-    exists."""
-    if os.geteuid() != 0:
-        return None
-    probe = Path(state_dir)
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    info = probe.stat()
-    return None if info.st_uid == 0 else (info.st_uid, info.st_gid)
-
-
-def _copy(source: Path, partial: Path, owner: tuple[int, int] | None = None) -> str:
-    """Copy `source` (not through a link) to `partial`, durably, owner-only (`owner`'s when
-    given); its SHA-256."""
-    digest = hashlib.sha256()
-    with open_no_link(source) as src, open(partial, "wb") as dst:
-        os.fchmod(dst.fileno(), FILE_MODE)
-        if owner is not None:
-            os.fchown(dst.fileno(), *owner)
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            digest.update(chunk)
-            dst.write(chunk)
-        dst.flush()
-        os.fsync(dst.fileno())
-    return digest.hexdigest()
-
-
-def _match(wanted: str, entries: dict[str, dict], listener_id: str) -> str:
-    """The stored file `wanted` names: a file name exactly, else a title (case-insensitive)."""
-    if wanted in entries:
-        return wanted
-    key = wanted.strip().casefold()
-    found = sorted(
-        name
-        for name, entry in entries.items()
-        if key
-        in {
-            name.casefold(),
-            os.path.splitext(name)[0].casefold(),
-            str(entry.get("original_name", "")).casefold(),
-            os.path.splitext(str(entry.get("original_name", "")))[0].casefold(),
-        }
-    )
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise LibraryError(
-            f"{wanted!r} matches {len(found)} of {listener_id}'s tracks ({', '.join(found)}); "
-            "name one by its file"
-        )
-    known = ", ".join(sorted(entries)) or "none"
-    raise LibraryError(f"{listener_id} has no track {wanted!r} (tracks: {known})")
-
-
-def _free_name(folder: Path, original: str, entries: dict[str, dict]) -> str:
-    """A safe file name for the store that no other track has."""
-    stem, suffix = os.path.splitext(original)
-    stem = UNSAFE_NAME_CHARACTERS.sub("_", stem).strip(" .") or "track"
-    suffix = suffix.lower()
-    name, number = f"{stem}{suffix}", 1
-    while name in entries or (folder / name).exists() or name == INDEX_NAME:
-        number += 1
-        name = f"{stem}-{number}{suffix}"
-    return name
-
-
-def _fade(pcm: np.ndarray, frames: int) -> None:
-    """Equal-power fade in at the start and out at the end, in place."""
-    frames = min(frames, len(pcm) // 2)
-    if frames <= 0:
-        return
-    ramp = np.sin(0.5 * math.pi * (np.arange(frames, dtype=np.float32) + 0.5) / frames)
-    pcm[:frames] *= ramp[:, None]
-    pcm[len(pcm) - frames :] *= ramp[::-1, None]
