@@ -11,6 +11,7 @@ their music) is health data: no other user on the device may read it.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from dataclasses import dataclass
@@ -42,6 +43,19 @@ def atomic_write_bytes(
         raise
     fsync_directory(path.parent)
     return path
+
+
+def sweep_temporaries(path: Path) -> list[Path]:
+    """Remove the temporaries atomic_write_bytes left beside `path` when its writer was killed
+    mid-write (a power cut): only its own `.<name>.*.tmp`, never anything else. Call it where
+    one process writes `path`, before its first write."""
+    path = Path(path)
+    swept = []
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+            swept.append(leftover)
+    return swept
 
 
 def atomic_write_text(

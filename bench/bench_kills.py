@@ -149,6 +149,7 @@ def _temporaries(folder: Path) -> list[Path]:
 
 
 def kill_sessions(folder: Path, kills: int, rng: random.Random) -> dict[str, object]:
+    from appliance.service.status_file import StatusFile
     from appliance.store.db import Store
 
     state = folder / "state"
@@ -176,6 +177,7 @@ def kill_sessions(folder: Path, kills: int, rng: random.Random) -> dict[str, obj
         peer_s += time.perf_counter() - t
         if check != "ok" or bare_check != "ok":
             problems.append(f"kill {attempt}: integrity_check {check!r}")
+        StatusFile(state)  # the next start's status file sweeps what a kill mid-write left
         leftovers = _temporaries(state)
         if leftovers:
             problems.append(f"kill {attempt}: left {[p.name for p in leftovers]}")

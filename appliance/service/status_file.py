@@ -9,6 +9,7 @@ service that stopped without saying so (killed, power cut) from one that runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from appliance.fsutil import atomic_write_text
+from appliance.fsutil import atomic_write_text, sweep_temporaries
 from appliance.service.health import HealthRegistry
 from appliance.service.state import Running, State
 
@@ -55,6 +56,10 @@ class StatusFile:
         self.path = Path(state_dir) / STATUS_NAME
         self._last: dict[str, Any] | None = None
         self._failed = False
+        # What a service killed mid-write left (bench/bench_kills.py found them); a folder that
+        # cannot be written is the store's problem to say.
+        with contextlib.suppress(OSError):
+            sweep_temporaries(self.path)
 
     def update(self, document: dict[str, Any]) -> bool:
         """True when the file was written. A state folder that takes no writes is the store's

@@ -85,3 +85,18 @@ def test_temporary_file_lives_beside_the_target(
 def test_missing_directory_is_an_error_not_a_stray_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         atomic_write_text(tmp_path / "absent" / "state.txt", "x")
+
+
+def test_the_temporaries_of_a_writer_killed_mid_write_are_swept_and_nothing_else(tmp_path):
+    from appliance.fsutil import atomic_write_text, sweep_temporaries
+
+    target = tmp_path / "status.json"
+    atomic_write_text(target, "{}")
+    left = tmp_path / ".status.json.q8j1y69p.tmp"  # what a SIGKILL between write and rename leaves
+    left.write_text("{")
+    others = [tmp_path / ".other.json.abc.tmp", tmp_path / "status.json.tmp", tmp_path / "x.tmp"]
+    for other in others:
+        other.write_text("keep")
+    assert sweep_temporaries(target) == [left]
+    assert not left.exists()
+    assert target.read_text() == "{}" and all(other.exists() for other in others)
