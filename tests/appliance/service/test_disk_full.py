@@ -118,7 +118,7 @@ def test_a_full_card_at_start_up_plays_unrecorded_and_loses_nothing(
         h.until(lambda: (session.status.segment or 0) >= 1, "the first segment")
         h.tap()
         h.until(lambda: h.service.state is State.IDLE, "back to idle")
-        assert h.service.last_result.status == "stopped"
+        assert h.service.last_result.status in ("stopped", "completed")  # played, not failed
     finally:
         h.close()
     (state / "filler").unlink()
@@ -146,7 +146,8 @@ def test_the_card_filling_mid_session_keeps_the_music_playing_and_loses_nothing(
         assert len(told) == 1 and str(state) in told[0] and "df -h" in told[0]
         h.tap()
         h.until(lambda: h.service.state is State.IDLE, "back to idle")
-        assert h.service.last_result.status == "stopped"
+        # Played to the stop, or to its end if its simulated clock got there first: not failed.
+        assert h.service.last_result.status in ("stopped", "completed")
         played_s = h.service.last_result.duration_s
         assert h.service.health.get("store").level is Level.DOWN
         h.run(0.2)
@@ -184,9 +185,10 @@ def test_space_freed_records_the_next_session_again(tmp_path: Path, state: Path)
         h.until(lambda: (second.status.segment or 0) >= 1, "the first segment")
         h.tap()
         h.until(lambda: h.service.state is State.IDLE, "back to idle")
-        assert h.service.last_result.status == "stopped"
+        second_status = h.service.last_result.status
+        assert second_status in ("stopped", "completed")
     finally:
         h.close()
     with Store(state / "attune.db") as store:
-        assert [s.status for s in store.sessions()] == ["interrupted", "stopped"]
+        assert [s.status for s in store.sessions()] == ["interrupted", second_status]
         assert store.integrity_check() == "ok"
