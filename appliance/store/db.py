@@ -7,9 +7,9 @@ extra fsync per commit costs nothing noticeable, even on an SD card.
 Privacy: the file and its -wal/-shm companions are 0600 in a 0700 directory; listeners are
 pseudonymous; deleted rows are overwritten (secure_delete) and retention purges old sessions.
 
-Over 300 lines on purpose: every read and write of the database goes through this one class,
-so its locking and transactions are seen in one place (rows, migrations and retention are
-beside it).
+Over 300 lines on purpose: every write of the database goes through this one class, so its
+locking and transactions are seen in one place (the reads of recorded sessions, rows,
+migrations and retention are beside it; the reads run through its locked queries).
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from appliance.store import rows
 from appliance.store.erasure import count_listener_rows, delete_listener_rows
 from appliance.store.migrations import migrate
 from appliance.store.openlock import OpenLock
+from appliance.store.reads import SessionReads
 from appliance.store.retention import interrupt_running_sessions, purge_aged
-from appliance.store.rows import DecisionRecord, SessionRow, to_json, to_utc_iso
+from appliance.store.rows import DecisionRecord, to_json, to_utc_iso
 from appliance.vocabulary import check_listener_id
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ MEMORY = ":memory:"
 BUSY_TIMEOUT_S = 5.0  # a CLI reader and the daemon may touch the file at the same moment
 
 
-class Store:
+class Store(SessionReads):
     """Listeners, sessions, decisions, physiology and events.
 
     Opening the store recovers from a crash: sessions still marked 'running' become
@@ -367,60 +368,3 @@ class Store:
         if found is None:
             raise KeyError(f"no session {session_id} in the store")
         return found[0]
-
-    # -- reads ---------------------------------------------------------------------------------
-
-    def sessions(self, listener_id: str | None = None) -> list[SessionRow]:
-        """Sessions oldest first, all of them or one listener's."""
-        sql = f"SELECT {rows.SESSION_COLUMNS} FROM sessions"
-        params: tuple[Any, ...] = ()
-        if listener_id is not None:
-            sql += " WHERE listener_id = ?"
-            params = (listener_id,)
-        return [
-            rows.session_row(r) for r in self._query(sql + " ORDER BY started_wall, id", params)
-        ]
-
-    def session(self, session_id: int) -> SessionRow:
-        found = self._query(
-            f"SELECT {rows.SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
-        )
-        if not found:
-            raise KeyError(f"no session {session_id} in the store (see `attune sessions list`)")
-        return rows.session_row(found[0])
-
-    def policies(self, listener_id: str) -> dict[int, tuple[str | None, bool]]:
-        """Session id → (the policy that played, whether it was randomised), oldest first."""
-        found = self._query(
-            "SELECT id, policy, randomised FROM sessions WHERE listener_id = ? "
-            "ORDER BY started_wall, id",
-            (listener_id,),
-        )
-        return {int(sid): (policy, bool(randomised)) for sid, policy, randomised in found}
-
-    def decisions(self, session_id: int) -> list[dict[str, Any]]:
-        """Decisions in order; 'recipe' is the recipe as a dict, 'stop' a bool."""
-        out = self._dicts(
-            "SELECT seq, t_s, duration_s, phase, rule, reason, probability, target_arousal, "
-            "tempo_bpm, recipe, stop, alert FROM decisions WHERE session_id = ? ORDER BY seq",
-            (session_id,),
-        )
-        for d in out:
-            d["recipe"] = json.loads(d["recipe"])
-            d["stop"] = bool(d["stop"])
-        return out
-
-    def physiology(self, session_id: int) -> list[dict[str, Any]]:
-        """Windows in time order; missing measurements are None."""
-        return self._dicts(
-            "SELECT t_s, hr_bpm, rmssd_ms, sdnn_ms, scl_us, scr_per_min, breathing_rate_bpm, "
-            "quality, ppg_quality, eda_quality, arousal, p_stress, confidence, label "
-            "FROM physiology WHERE session_id = ? ORDER BY t_s, id",
-            (session_id,),
-        )
-
-    def events(self, session_id: int) -> list[dict[str, Any]]:
-        return self._dicts(
-            "SELECT t_s, kind, detail FROM events WHERE session_id = ? ORDER BY t_s, id",
-            (session_id,),
-        )
