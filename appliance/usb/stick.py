@@ -14,6 +14,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 ATTUNE_FOLDER = "Attune"
 REPORTS_FOLDER = "reports"
@@ -57,45 +58,45 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _replace(dest: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write `dest` on the stick under a temporary name, then rename it into place: a stick
+    pulled mid-write never shows a half file under the real name."""
+    partial = dest.with_name(f".{dest.name}{PARTIAL_SUFFIX}")
+    try:
+        with open(partial, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, dest)
+        sync_folder(dest.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise
+
+
 def put_file(source: Path, dest: Path, *, hook: Hook | None = None) -> bool:
     """Copy `source` (on the device) to `dest` (on the stick) unless `dest` already holds the
-    same bytes; True when it was written. The real name appears only once the whole file is
-    on the stick."""
+    same bytes; True when it was written."""
     if same_content(source, dest):
         return False
-    partial = dest.with_name(f".{dest.name}{PARTIAL_SUFFIX}")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(source, "rb") as src, open(partial, "wb") as out:
+
+    def copy(out: BinaryIO) -> None:
+        with open(source, "rb") as src:
             for chunk in iter(lambda: src.read(CHUNK), b""):
                 out.write(chunk)
                 if hook is not None:
                     hook(dest)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, dest)
-        sync_folder(dest.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
-        raise
+
+    _replace(dest, copy)
     return True
 
 
 def put_text(text: str, dest: Path) -> None:
-    """Write `text` to `dest` on the stick the same way (temporary name, then rename)."""
-    partial = dest.with_name(f".{dest.name}{PARTIAL_SUFFIX}")
-    try:
-        with open(partial, "w", encoding="utf-8", newline="\r\n") as out:  # Windows' Notepad
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, dest)
-        sync_folder(dest.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
-        raise
+    """Write `text` to `dest` on the stick the same way, with Windows' line ends (Notepad)."""
+    data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+    _replace(dest, lambda out: out.write(data))
 
 
 def sync_folder(folder: Path) -> None:
