@@ -151,9 +151,9 @@ def _block_peaks(segment: np.ndarray, refractory: int) -> np.ndarray:
     top = int(np.argmax(segment))
     if segment.size <= refractory:
         return np.array([top])
-    from scipy import signal
+    from appliance.numeric.peaks import find_peaks
 
-    candidates, _ = signal.find_peaks(
+    candidates = find_peaks(
         segment, distance=refractory, prominence=BLOCK_PEAK_PROMINENCE * np.ptp(segment)
     )
     return np.union1d(candidates, [top]).astype(np.int64)
