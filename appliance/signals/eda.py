@@ -65,11 +65,11 @@ def tonic_phasic(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
         return smooth.copy(), smooth.copy()
     # A grey opening (running minimum, then running maximum) is the lower envelope: it keeps
     # monotonic trends exactly and removes every bump narrower than its window.
-    from scipy import ndimage
+    from appliance.numeric.morphology import grey_opening_1d, uniform_filter1d
 
     width = max(1, round(TONIC_WINDOW_S * fs)) | 1  # odd: centred
-    tonic = ndimage.grey_opening(smooth, size=width, mode="reflect")
-    tonic = ndimage.uniform_filter1d(tonic, size=max(1, round(TONIC_SMOOTH_S * fs)), mode="reflect")
+    tonic = grey_opening_1d(smooth, width)
+    tonic = uniform_filter1d(tonic, max(1, round(TONIC_SMOOTH_S * fs)))
     # Smoothing lifts the envelope's steps a little ahead of each response; a lower envelope
     # never exceeds the signal, and letting it would carve a dip that reads as a slow SCR.
     tonic = np.minimum(tonic, smooth)
@@ -116,9 +116,9 @@ def detect_scrs(phasic: np.ndarray, fs: float, noise_sd: float) -> np.ndarray:
     phasic = np.asarray(phasic, dtype=float)
     if phasic.size < 3 or not np.all(np.isfinite(phasic)):
         return np.empty(0, dtype=SCR_DTYPE)
-    from scipy import signal
+    from appliance.numeric.peaks import find_peaks
 
-    peaks, _ = signal.find_peaks(phasic, prominence=min_amplitude_us)
+    peaks = find_peaks(phasic, prominence=min_amplitude_us)
     max_rise = max(1, round(SCR_MAX_RISE_S * fs))
     rows = []
     previous_peak = 0
