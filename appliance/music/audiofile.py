@@ -192,10 +192,9 @@ def read_segment(path: Path, start_s: float, seconds: float, sample_rate: int) -
     data = np.concatenate(parts) if parts else np.zeros((0, channels), dtype=np.float32)
     stereo = np.repeat(data, 2, axis=1) if data.shape[1] == 1 else data[:, :2]
     if rate != sample_rate and len(stereo):
-        from scipy import signal
+        from appliance.music.resample import resample
 
-        divisor = math.gcd(rate, sample_rate)
-        stereo = signal.resample_poly(stereo, sample_rate // divisor, rate // divisor, axis=0)
+        stereo = resample(stereo, rate, sample_rate)
     out = np.zeros((n_out, 2), dtype=np.float32)
     take = min(n_out, len(stereo))
     out[:take] = stereo[:take]

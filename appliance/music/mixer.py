@@ -190,10 +190,9 @@ class Mixer:
         if pcm.ndim != 2 or pcm.shape[1] != 2:
             raise ValueError(f"a prompt is mono (n,) or stereo (n, 2), not {pcm.shape}")
         if sample_rate and sample_rate != self.sample_rate:
-            from scipy.signal import resample_poly
+            from appliance.music.resample import resample
 
-            divisor = math.gcd(sample_rate, self.sample_rate)
-            pcm = resample_poly(pcm, self.sample_rate // divisor, sample_rate // divisor, axis=0)
+            pcm = resample(pcm, sample_rate, self.sample_rate)
         attack = self._frames(DUCK_ATTACK_S)
         padded = np.zeros((attack + len(pcm), 2), dtype=np.float32)
         padded[attack:] = pcm

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import shutil
 import subprocess
 import wave
@@ -73,11 +72,9 @@ def espeak_render(text: str, voice: str, words_per_min: int) -> tuple[np.ndarray
 def to_output(mono: np.ndarray, rate: int, sample_rate: int, level_dbfs: float) -> np.ndarray:
     """Resampled to `sample_rate`, peak at `level_dbfs`, stereo float32, with a short lead-in."""
     if rate != sample_rate:
-        # Here, not at the top: the service reaches READY without scipy.signal.
-        from scipy.signal import resample_poly
+        from appliance.music.resample import resample
 
-        g = math.gcd(rate, sample_rate)
-        mono = resample_poly(mono, sample_rate // g, rate // g).astype(np.float32)
+        mono = resample(mono, rate, sample_rate)
     peak = float(np.max(np.abs(mono))) if len(mono) else 0.0
     if peak > 0:
         mono = mono * np.float32(db_to_gain(level_dbfs) / peak)
