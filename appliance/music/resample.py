@@ -36,9 +36,12 @@ def resample(pcm: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     n_out = round(pcm.shape[0] * to_rate / from_rate)
     if from_rate == to_rate:
         return pcm.copy()
+    if not pcm.size:
+        return np.zeros((n_out, *pcm.shape[1:]), dtype=np.float32)
+    resampled = soxr.resample(np.ascontiguousarray(pcm), from_rate, to_rate, QUALITY)
+    if len(resampled) == n_out:  # nearly always: no second copy of a whole track
+        return resampled
     out = np.zeros((n_out, *pcm.shape[1:]), dtype=np.float32)
-    if pcm.shape[0] and (pcm.ndim == 1 or pcm.shape[1]):
-        resampled = soxr.resample(np.ascontiguousarray(pcm), from_rate, to_rate, QUALITY)
-        take = min(n_out, len(resampled))
-        out[:take] = resampled[:take]
+    take = min(n_out, len(resampled))
+    out[:take] = resampled[:take]
     return out
