@@ -7,7 +7,6 @@ runs and (in emulated mode) the virtual listener behind the I2C emulators differ
 
 from __future__ import annotations
 
-import importlib
 import logging
 import secrets
 import sqlite3
@@ -51,8 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DB_NAME = "attune.db"
-# Imported where used (the service reaches READY without them), loaded by the warm-up.
-WARM_MODULES = ("scipy.signal", "scipy.ndimage", "scipy.special", "scipy.linalg", "scipy.stats")
 
 
 @dataclass
@@ -142,12 +139,10 @@ class Appliance:
         return True
 
     def warm_up(self) -> None:
-        """Load what a session would otherwise load at its start (the SciPy parts the signals
-        use, the affect model), so a button press is followed by music without that wait. The
+        """Load what a session would otherwise load at its start (the affect model, and with
+        the network its runtime), so a button press is followed by music without that wait. The
         service calls it on a thread after READY: none of it is needed to be ready, and on a
-        Pi Zero 2 W it takes seconds. Safe on any thread."""
-        for name in WARM_MODULES:
-            importlib.import_module(name)
+        Pi Zero 2 W it takes seconds. Safe on any thread. (No SciPy: a session needs none.)"""
         self.estimators.load()
 
     def make_sink(self, wav_path: Path | None = None) -> AudioSink:
