@@ -30,6 +30,7 @@ __all__ = ["butter_sos", "sosfilt", "sosfilt_zi", "zero_phase"]
 
 MAX_BLOCK = 64  # longer: fewer scan steps, but B multiply-adds per sample (64 fastest here)
 MIN_BLOCK = 8
+MATMUL_ROWS = 64  # larger products go to OpenBLAS threads: far more CPU (measured), no gain
 
 
 def sosfilt(
@@ -41,7 +42,7 @@ def sosfilt(
     `sos` rows are [b0 b1 b2 1 a1 a2], as butter_sos gives them.
     """
     sos = np.asarray(sos, dtype=np.float64)
-    if sos.ndim != 2 or sos.shape[1] != 6 or not np.all(sos[:, 3] == 1.0):
+    if sos.ndim != 2 or sos.shape[1] != 6 or (sos[:, 3] != 1.0).any():
         raise ValueError("sos must have shape (sections, 6) with sos[:, 3] == 1")
     x = np.asarray(x, dtype=np.float64)
     if x.ndim not in (1, 2):
@@ -53,19 +54,18 @@ def sosfilt(
     n = x.shape[0]
     if n == 0:
         return x.copy(), zi.copy()
-    columns = x.reshape(n, -1)  # (n, channels)
-    channels = columns.shape[1]
+    channels = 1 if x.ndim == 1 else x.shape[1]
     block = _block_length(n)
     blocks = -(-n // block)
     buf = np.zeros((channels, blocks * block))
-    buf[:, :n] = columns.T
-    zf = np.empty((len(sos), 2, channels))
-    for i, section in enumerate(sos):
-        start = zi[i].reshape(2, channels).T  # (channels, 2)
-        out = _section(tuple(section.tolist()), buf, start, block)
-        zf[i] = _final_state(section, buf, out, n, start).T
+    buf[:, :n] = x.reshape(n, channels).T
+    states = zi.reshape(len(sos), 2, channels).transpose(0, 2, 1)  # (sections, channels, 2)
+    zf = np.empty((len(sos), channels, 2))
+    for i, section in enumerate(sos.tolist()):
+        out = _section(tuple(section), buf, states[i], block)
+        _final_state(section, buf, out, n, states[i], zf[i])
         buf = out  # samples past n are filtered padding: causal, so never reach y[:n]
-    return buf[:, :n].T.reshape(x.shape), zf.reshape(state_shape)
+    return buf[:, :n].T.reshape(x.shape), zf.transpose(0, 2, 1).reshape(state_shape)
 
 
 def zero_phase(sos: np.ndarray, x: np.ndarray, zi: np.ndarray | None = None) -> np.ndarray:
@@ -98,21 +98,42 @@ def _section(coeffs: tuple[float, ...], buf: np.ndarray, start: np.ndarray, bloc
     """One section over `buf` (channels, blocks·block) from states `start` (channels, 2)."""
     kernel, zero_input, step = _block_kernel(coeffs, block)
     channels = buf.shape[0]
-    product = buf.reshape(-1, block) @ kernel  # per block: zero-state outputs, then end state
-    own = product[:, block:].tolist()
-    (p00, p01), (p10, p11) = step.tolist()
-    per_channel = len(own) // channels
-    starts = []
-    # Block to block, the state carries over: one step per block, in plain floats (a few
-    # thousand steps for hours of signal; numpy's per-call cost would dominate them).
-    for c in range(channels):
-        s0, s1 = start[c].tolist()
-        for u0, u1 in own[c * per_channel : (c + 1) * per_channel]:
-            starts.append((s0, s1))
-            s0, s1 = p00 * s0 + p01 * s1 + u0, p10 * s0 + p11 * s1 + u1
+    product = _matmul(buf.reshape(-1, block), kernel)  # per block: zero-state outputs, end state
+    own = product[:, block:]
+    starts = _scan(step, own.reshape(channels, -1, 2), start)
     out = product[:, :block]
-    out += np.array(starts) @ zero_input
+    out += _matmul(starts, zero_input)
     return out.reshape(channels, -1)
+
+
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b, in stacks of MATMUL_ROWS rows: each product stays on one thread."""
+    rows = a.shape[0]
+    if rows <= 2 * MATMUL_ROWS:
+        return a @ b
+    whole = rows // MATMUL_ROWS * MATMUL_ROWS
+    out = np.empty((rows, b.shape[1]))
+    stacked = out[:whole].reshape(-1, MATMUL_ROWS, b.shape[1])
+    np.matmul(a[:whole].reshape(-1, MATMUL_ROWS, a.shape[1]), b, out=stacked)
+    out[whole:] = a[whole:] @ b
+    return out
+
+
+def _scan(step: np.ndarray, own: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Every block's start state (channels·blocks, 2) from each block's zero-state end state
+    `own` (channels, blocks, 2), one step per block in plain floats: a few thousand steps for
+    hours of signal, where numpy's per-call cost would dominate. Vectorised scans (a matrix
+    of the step's powers; log-depth doubling) lost up to 200 times the precision where the
+    poles sit near 1, where the step matrix is far from normal."""
+    (p00, p01), (p10, p11) = step.tolist()
+    starts: list[float] = []
+    for s, rows in zip(start.tolist(), own.reshape(len(own), -1).tolist(), strict=True):
+        s0, s1 = s
+        pairs = iter(rows)
+        for u0 in pairs:
+            starts += (s0, s1)
+            s0, s1 = p00 * s0 + p01 * s1 + u0, p10 * s0 + p11 * s1 + next(pairs)
+    return np.array(starts).reshape(-1, 2)
 
 
 @lru_cache(maxsize=64)
@@ -140,13 +161,14 @@ def _block_kernel(coeffs: tuple[float, ...], block: int) -> tuple[np.ndarray, ..
 
 
 def _final_state(
-    section: np.ndarray, x: np.ndarray, y: np.ndarray, n: int, start: np.ndarray
-) -> np.ndarray:
-    """The state after sample n−1, from the section's last two inputs and outputs (the last
-    z2 alone when n is 1): z2 = b2 x − a2 y; z1 = b1 x − a1 y + previous z2."""
-    b1, b2, a1, a2 = section[1], section[2], section[4], section[5]
-    state = np.empty((x.shape[0], 2))
-    state[:, 1] = b2 * x[:, n - 1] - a2 * y[:, n - 1]
-    previous = b2 * x[:, n - 2] - a2 * y[:, n - 2] if n >= 2 else start[:, 1]
-    state[:, 0] = b1 * x[:, n - 1] - a1 * y[:, n - 1] + previous
-    return state
+    section: list[float], x: np.ndarray, y: np.ndarray, n: int, start: np.ndarray, out
+) -> None:
+    """The state after sample n−1 into `out` (channels, 2), from the section's last two inputs
+    and outputs (the last z2 alone when n is 1): z2 = b2 x − a2 y; z1 = b1 x − a1 y + last z2.
+    In plain floats: a handful of numbers, where numpy's per-call cost would dominate."""
+    _, b1, b2, _, a1, a2 = section
+    first = max(n - 2, 0)
+    rows = zip(x[:, first:n].tolist(), y[:, first:n].tolist(), start.tolist(), strict=True)
+    for c, (xs, ys, s) in enumerate(rows):
+        previous = b2 * xs[0] - a2 * ys[0] if n >= 2 else s[1]
+        out[c] = (b1 * xs[-1] - a1 * ys[-1] + previous, b2 * xs[-1] - a2 * ys[-1])
