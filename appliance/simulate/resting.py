@@ -9,9 +9,8 @@ Sources (healthy adults, seated or supine rest, short-term recordings):
 - resting heart rate about 72 bpm, SD about 10, little change with adult age (Ostchega et al.
   2011, Natl Health Stat Report 41, NHANES 1999-2008);
 - RMSSD falling with age from about 40 ms in the twenties and thirties to about 20 ms after 65
-  (Voss et al. 2015, PLoS ONE 10:e0118308 and Voss et al. 2012, Physiol Meas 33:1289, KORA
-  S4, 1906 people; Nunan et al. 2010, PACE 33:1407), ln RMSSD with an SD of about 0.5 within
-  an age band.
+  (Voss et al. 2015, PLoS ONE 10:e0118308, KORA S4, 1906 people; Nunan et al. 2010, PACE
+  33:1407), ln RMSSD with an SD of about 0.5 within an age band.
 "Resting" is taken as the listener's own rest_arousal (quiet, seated): the norms describe
 people measured at rest, not at arousal 0. Age bands are drawn evenly (the appliance serves
 adults of any age; care homes skew old, day services and hospices less so).
@@ -38,8 +37,8 @@ RMSSD_LIMITS_MS = (8.0, 120.0)
 # slow resting heart is not driven below 40 bpm by calming music (HR_FLOOR_BPM). With a
 # resting 72 bpm, rest to agitated (arousal 0.45 to 0.9) then adds about 15 bpm, 1.5
 # between-person SDs: more than the pooled heart-rate effect of the Trier Social Stress Test
-# (0.89 SD; Seddon et al. 2020, Psychoneuroendocrinology 116:104582), so if anything generous
-# to the entry estimate.
+# in young people (0.89 SD; Seddon et al. 2020, Psychoneuroendocrinology 116:104582), so if
+# anything generous to the entry estimate.
 RELATIVE_HR_GAIN = (0.4, 0.8)
 HR_FLOOR_BPM = 42.0  # HR at arousal 0 stays above this (the safety guard stops below 40)
 
