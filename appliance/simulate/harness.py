@@ -46,6 +46,7 @@ from appliance.simulate.feeds import (
     SilentRenderer,
     SimulatedLibrary,
 )
+from appliance.simulate.resting import age_band_of
 from appliance.simulate.tracking import CALIBRATION_S, Tracking, tracking
 from appliance.store.bandit_state import LearningStore
 from appliance.store.db import MEMORY, Store
@@ -130,6 +131,7 @@ def simulate_session(
     `library`: the listener's personal music (default: a simulated library with a track at
     every tempo, of the families the model's `personal_families` names)."""
     profile = profile_of(model)
+    band = age_band_of(model)  # the profile's resting norms for the entry estimate
     lid = listener_id(index)
     learning = LearningStore(store)
     quarantined = learning.quarantined(lid)
@@ -175,7 +177,7 @@ def simulate_session(
         clock=clock,
         sensors=sensors,
         stream=PhysiologyStream(window_s=60.0, update_s=SIM_UPDATE_S),
-        affect=AffectTracker(ESTIMATORS, calibration_s=plan.calibration_s, window_s=60.0),
+        affect=AffectTracker(ESTIMATORS, calibration_s=CALIBRATION_S, window_s=60.0, age_band=band),
         sequencer=sequencer,
         renderer=SilentRenderer(),
         rendering=Rendering.INLINE,

@@ -4,7 +4,8 @@ Each listener responds to tempo, loudness and density as response.py says, scale
 sensitivity, plus hidden likes and dislikes: instrument families, the minor mode, sparse or full
 textures, their own (personal) music. Some barely respond to music at all; one reacts badly to
 minor keys; one changes their favourite timbre half-way through the sessions. Physiology
-(baseline HR, HR gain, time constant, skin conductance, noise and artefacts) varies too.
+varies too: an age band with resting HR and RMSSD drawn from the published norms for it
+(resting.py), HR gain, time constant, skin conductance, noise and artefacts.
 
 A listener model factory has the signature FACTORY(index, session, seed) -> listener (see
 docs/listener-models.md); `builtin` is this module's.
@@ -24,6 +25,7 @@ from appliance.simulate.response import (
     loudness_effect,
     tempo_effect,
 )
+from appliance.simulate.resting import RestingHeart, resting_heart
 from appliance.simulate.traits import ListenerTraits
 
 FAMILIES = tuple(INSTRUMENTS)
@@ -89,20 +91,31 @@ def hidden_preferences(index: int, session: int, seed: int) -> HiddenPreferences
     return prefs
 
 
+def _heart(index: int, seed: int, rest_arousal: float) -> RestingHeart:
+    return resting_heart(np.random.default_rng([seed, index, 4]), rest_arousal)
+
+
+def age_band_for(index: int, seed: int) -> str:
+    """The listener's age band, as their profile would carry it (never a birth date)."""
+    return _heart(index, seed, 0.5).age_band  # the band does not depend on rest_arousal
+
+
 def traits_for(index: int, session: int, seed: int) -> ListenerTraits:
     rng = np.random.default_rng([seed, index, 2])  # the person: fixed across sessions
     day = np.random.default_rng([seed, index, 3, session])  # how they arrive today
+    rest_arousal = float(rng.uniform(0.4, 0.55))
+    heart = _heart(index, seed, rest_arousal)  # resting HR and RMSSD by age band, as published
     return ListenerTraits(
-        baseline_hr_bpm=float(rng.uniform(55, 78)),
-        hr_gain_bpm=float(rng.uniform(25, 45)),
-        baseline_rmssd_ms=float(rng.uniform(20, 60)),
+        baseline_hr_bpm=heart.baseline_hr_bpm,
+        hr_gain_bpm=heart.hr_gain_bpm,
+        baseline_rmssd_ms=heart.baseline_rmssd_ms,
         baseline_scl_us=float(rng.uniform(1.5, 8.0)),
         scl_gain=float(rng.uniform(2.0, 6.0)),
         scr_rate_gain=float(rng.uniform(4.0, 10.0)),
         breathing_rate_bpm=float(rng.uniform(10, 15)),
         tau_s=float(rng.uniform(80, 200)),
         start_arousal=float(day.uniform(0.5, 0.85)),
-        rest_arousal=float(rng.uniform(0.4, 0.55)),
+        rest_arousal=rest_arousal,
         tempo_sensitivity=float(rng.uniform(0.5, 1.6)),
         arousal_noise=float(rng.uniform(0.003, 0.008)),
         hr_jitter_ms=float(rng.uniform(3, 8)),
@@ -125,6 +138,7 @@ def builtin(index: int, session: int, seed: int) -> VirtualListener:
         traits_for(index, session, seed), hidden_preferences(index, session, seed)
     )
     listener.profile = dict(PROFILES.get(index % 10, {"goal": "relax", "constraint": "none"}))  # type: ignore[attr-defined]
+    listener.age_band = age_band_for(index, seed)  # type: ignore[attr-defined]
     return listener
 
 
@@ -142,4 +156,5 @@ def own_music_turns(index: int, session: int, seed: int) -> VirtualListener:
     listener = VirtualListener(traits_for(index, session, seed), prefs)
     listener.profile = {"goal": "relax", "constraint": "none"}  # type: ignore[attr-defined]
     listener.personal_families = ("familiar",)  # type: ignore[attr-defined]
+    listener.age_band = age_band_for(index, seed)  # type: ignore[attr-defined]
     return listener
