@@ -1,11 +1,7 @@
-"""The numpy FIR design and filter give SciPy's results, and the modules that filter no longer
-import SciPy: a session's service process must not pay scipy.signal's ~75 MB."""
+"""The numpy FIR design and filter give SciPy's results (test_numeric_no_scipy checks that the
+modules filtering with them load no SciPy)."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +9,6 @@ from scipy import signal
 
 from appliance.music.audiofile import DECIMATION_TAPS
 from appliance.numeric.fir import fir_filter, firwin
-
-PROJECT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("numtaps", [1, 2, 3, 16, DECIMATION_TAPS, 64, 101])
@@ -44,35 +38,3 @@ def test_fir_filter_block_by_block_equals_lfilter(sizes):
         assert y.shape == block.shape
         parts.append(y)
     np.testing.assert_allclose(np.concatenate(parts), signal.lfilter(taps, 1.0, x), atol=1e-13)
-
-
-PROBE = """
-import sys
-import numpy as np
-from appliance.hwcheck import sensor_checks
-from appliance.music.audiofile import analyse
-from appliance.music.loudness import integrated_lufs
-from appliance.numeric.fir import fir_filter, firwin
-from appliance.signals import eda, ppg
-
-rng = np.random.default_rng(0)
-ppg.bandpass(rng.normal(size=6400), 64.0)
-eda.lowpass(rng.normal(size=480), 4.0)
-integrated_lufs(rng.normal(size=(48000, 2)) * 0.1, 48000)
-fir_filter(firwin(63, 0.45), rng.normal(size=1000))
-sensor_checks._perfusion(1e4 + rng.normal(size=400), 100.0)
-print(sorted(name for name in sys.modules if name.split(".")[0] == "scipy"))
-"""
-
-
-def test_filtering_imports_no_scipy():
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[]"
