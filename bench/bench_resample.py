@@ -12,14 +12,13 @@ is measured too, since for SciPy that is most of it.
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from bench.pinned import run_pinned
 
 SECONDS = 180.0
 FROM_RATE = 48000
@@ -61,23 +60,9 @@ def _track() -> np.ndarray:
 
 
 def _run(mode: str, root: Path, script: Path) -> tuple[float, float, int]:
-    core = sorted(os.sched_getaffinity(0))[-1]
-    out = root / "out.json"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    track = str(root / "track.npy")
-    argv = [sys.executable, str(script), mode, track, str(FROM_RATE), str(TO_RATE)]
-    pid = os.fork()
-    if pid == 0:  # child: pin to one core, then become the program
-        os.sched_setaffinity(0, {core})
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, 1)
-        os.execvpe(argv[0], argv, env)
-    _, status, usage = os.wait4(pid, 0)
-    if status != 0:
-        raise RuntimeError(f"{mode} exited with {status}")
-    times = json.loads(out.read_text())
-    return float(times["cpu"]), float(times["s"]), usage.ru_maxrss
+    return run_pinned(
+        script, [mode, str(root / "track.npy"), str(FROM_RATE), str(TO_RATE)], root / "out.json"
+    )
 
 
 def main() -> None:

@@ -13,14 +13,13 @@ memory it adds over an idle child (the same imports, nothing rendered) and over 
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from bench.pinned import run_pinned
 
 SEGMENT_S = 120.0
 TRACK_S = 150.0
@@ -105,22 +104,7 @@ def _track(seconds: float) -> np.ndarray:
 
 
 def _run(mode: str, root: Path, script: Path) -> tuple[float, float, int]:
-    core = sorted(os.sched_getaffinity(0))[-1]
-    out = root / "out.json"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    argv = [sys.executable, str(script), mode, str(root), str(SEGMENT_S), str(SPEED)]
-    pid = os.fork()
-    if pid == 0:  # child: pin to one core, then become the program
-        os.sched_setaffinity(0, {core})
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, 1)
-        os.execvpe(argv[0], argv, env)
-    _, status, usage = os.wait4(pid, 0)
-    if status != 0:
-        raise RuntimeError(f"{mode} exited with {status}")
-    times = json.loads(out.read_text())
-    return float(times["cpu"]), float(times["s"]), usage.ru_maxrss
+    return run_pinned(script, [mode, str(root), str(SEGMENT_S), str(SPEED)], root / "out.json")
 
 
 def main() -> None:
