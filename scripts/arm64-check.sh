@@ -150,7 +150,7 @@ main() {
   in_root /bin/bash -c 'cd /usr/src/attune && scripts/install.sh' | tee /dev/stderr |
     grep -q "already up to date" || fail "the second install changed something"
 
-  local emulated=/opt/attune/share/examples/emulated.yaml
+  local emulated=/opt/attune/current/share/examples/emulated.yaml
   say "attune config check (the installed /etc/attune, then the emulated example)"
   in_root attune config check
   in_root attune config check "$emulated"
@@ -163,7 +163,7 @@ main() {
   in_root test -s /tmp/attune-arm64-demo/report.png || fail "the demo wrote no report"
   # The installed package must carry the affect model (else sessions silently play by rules).
   in_root /bin/bash -c "attune --config $emulated status --json >/tmp/attune-status.json || true"
-  in_root /opt/attune/venv/bin/python -c '
+  in_root /opt/attune/current/venv/bin/python -c '
 import json, sys
 model = json.load(open("/tmp/attune-status.json"))["model"]
 sys.exit(0 if model["present"] and model["sha256"] else f"the installed model is missing: {model}")' ||
@@ -173,7 +173,7 @@ sys.exit(0 if model["present"] and model["sha256"] else f"the installed model is
   say "  root build (debootstrap, once): $(cat "$ROOTFS/.attune-build-seconds") s"
   say "  install (scripts/install.sh):   $t_install s"
   say "  ${DEMO_MINUTES}-minute demo:              $t_demo s"
-  say "  python: $(in_root /opt/attune/venv/bin/python -c 'import platform; print(platform.machine(), platform.python_version())')"
+  say "  python: $(in_root /opt/attune/current/venv/bin/python -c 'import platform; print(platform.machine(), platform.python_version())')"
 }
 
 main "$@"
