@@ -38,7 +38,7 @@ from appliance.session.sensors import Sensors
 from appliance.session.status import SessionStatus
 from appliance.signals.stream import PhysiologyStream
 from appliance.simulate.listener import VirtualListener
-from appliance.store import writable
+from appliance.store import calibrations, writable
 from appliance.store.bandit_state import session_learning
 from appliance.store.db import MEMORY, Store
 from drivers.audio import AudioSink
@@ -163,8 +163,7 @@ class Appliance:
         on_breathing: Callable[[float | None], None] | None = None,
     ) -> Session:
         """A session ready to run. With `profile` its goal, length and constraint apply, and
-        its consent decides what is kept; `keep_data=False` keeps only the anonymous outcome.
-        """
+        its consent decides what is kept; `keep_data=False` keeps only the anonymous outcome."""
         cfg = self.config
         if profile is not None:
             listener_id = profile.id
@@ -210,6 +209,7 @@ class Appliance:
             calibration_s=plan.calibration_s,
             window_s=stream.window_s,
             age_band=profile.age_band if profile is not None else None,
+            reference=calibrations.personal_reference(self.store, listener_id),
         )
         listener = self.listener
 

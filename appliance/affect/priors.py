@@ -57,14 +57,17 @@ GAIN = 1.0  # logistic slope per standardised unit
 UNKNOWN_AROUSAL = 0.5  # no cardiac data: no guess either way
 
 
-def entry_arousal(baseline: Baseline, age_band: str | None = None) -> float:
+def entry_arousal(
+    baseline: Baseline, age_band: str | None = None, norm: RestingNorm | None = None
+) -> float:
     """An absolute arousal guess (0..1): the calibration's HR and RMSSD against resting norms.
 
     With the all-adult norm, HR 72 with RMSSD 35 ms gives 0.5; HR 92 (two SDs above) with RMSSD
     20 ms about 0.8; HR 60 with RMSSD 55 ms about 0.25. Fitness and medication (beta blockers)
     shift these norms too, so this is a starting guess; with no cardiac data it returns 0.5.
+    `norm`, when given, replaces the age band's (the listener's own reference: personal.py).
     """
-    norm = resting_norm(age_band)
+    norm = norm if norm is not None else resting_norm(age_band)
     z: dict[str, float] = {}
     if math.isfinite(baseline.hr_bpm):
         z["hr"] = (baseline.hr_bpm - norm.hr_bpm) / norm.hr_sd_bpm

@@ -15,7 +15,8 @@ from appliance.affect.baseline import Baseline
 from appliance.affect.estimate import AffectEstimate, Estimator
 from appliance.affect.model_estimator import EstimatorSource, ModelEstimator
 from appliance.affect.peer_estimator import PeerEstimator
-from appliance.affect.priors import entry_arousal
+from appliance.affect.personal import PersonalReference, calibration_of
+from appliance.affect.priors import entry_arousal, resting_norm
 from appliance.signals.features import WindowFeatures
 
 
@@ -27,9 +28,12 @@ class AffectTracker:
         calibration_s: float,
         window_s: float,
         age_band: str | None = None,
+        reference: PersonalReference | None = None,
     ) -> None:
         self.source = source
         self.age_band = age_band  # the resting norms the entry estimate is read against
+        # The listener's earlier calibrations (None or empty: the age band's norm alone).
+        self.reference = reference
         self.calibration_s = calibration_s
         self.window_s = window_s
         self.baseline: Baseline | None = None
@@ -64,7 +68,10 @@ class AffectTracker:
 
     def _begin(self) -> None:
         self.baseline = Baseline.from_windows(self._calibration)
-        self.baseline_arousal = entry_arousal(self.baseline, self.age_band)
+        norm = resting_norm(self.age_band)
+        if self.reference is not None:
+            norm = self.reference.norm(norm)
+        self.baseline_arousal = entry_arousal(self.baseline, norm=norm)
         self.estimator, why_rules = self.source.estimator(
             self._calibration, window_s=self.window_s, calibration_s=self.calibration_s
         )
@@ -73,6 +80,18 @@ class AffectTracker:
             self._notes.append(("affect_rules", why_rules))
         elif self.source.peer_set_aside:
             self._notes.append(("affect_peer_refused", self.source.peer_set_aside))
+
+    @property
+    def reference_sessions(self) -> int:
+        """How many earlier sessions of the listener the entry was read against (0: the
+        population norm)."""
+        return 0 if self.reference is None else self.reference.sessions
+
+    def calibration_record(self) -> dict[str, float | int | None] | None:
+        """This session's calibration, for the summary: a later session's reference."""
+        if self.baseline is None:
+            return None
+        return calibration_of(self.baseline, self._calibration).record()
 
     def take_notes(self) -> list[tuple[str, str]]:
         """(kind, detail) events for the session record since the last call."""

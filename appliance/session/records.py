@@ -29,6 +29,8 @@ DEVICE_EVENTS = frozenset(
     }
 )
 
+# What a session's summary keeps of the person, not of the outcome: dropped without consent.
+PERSONAL_SUMMARY = frozenset({"calibration"})
 
 NOT_RECORDED = -1  # the id of a session whose very first write was refused
 
@@ -83,6 +85,8 @@ class SessionRecords:
     def end_session(
         self, session_id: int, status: str, duration_s: float, summary: dict[str, Any]
     ) -> None:
+        if not self.keep_data:  # the calibration serves only the listener's later sessions
+            summary = {k: v for k, v in summary.items() if k not in PERSONAL_SUMMARY}
         self._write(self.store.end_session, session_id, status, duration_s, summary)
 
     def __getattr__(self, name: str) -> Any:

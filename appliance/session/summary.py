@@ -119,6 +119,11 @@ def session_summary(
         summary["baseline_hr_bpm"] = round_for_record(affect.baseline.hr_bpm)
     if affect.baseline_arousal is not None:
         summary["arousal_entry"] = round(affect.baseline_arousal, 3)  # against resting norms
+        # Read against the population norm (0) or the listener's own N earlier sessions.
+        summary["entry_reference_sessions"] = affect.reference_sessions
+    calibration = affect.calibration_record()
+    if calibration is not None:
+        summary["calibration"] = calibration  # the listener's later sessions read against it
     outcome = outcome_record(trace, calibration_s)
     summary["outcome"] = outcome
     _hr_start, hr_end, *_ = outcome["heart_rate"]  # type: ignore[misc]

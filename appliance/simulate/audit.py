@@ -13,6 +13,7 @@ from typing import Any
 from appliance.music.recipe import Recipe
 from appliance.sequencer.arms import music_key
 from appliance.sequencer.profile import QUIET_CAP_DB, SequencerProfile
+from appliance.sequencer.safety import SafetyGuard
 from appliance.sequencer.steps import (
     MAX_CHANGES_PER_STEP,
     MAX_TEMPO_STEP_BPM,
@@ -21,10 +22,12 @@ from appliance.sequencer.steps import (
     TROUGH_TEMPO_BPM,
     TROUGH_TEMPO_MAX_BPM,
 )
+from appliance.vocabulary import USABLE_QUALITY
 
 LOW_PHASES = ("trough", "plateau")
 CALMING = NON_RISING_PHASES | {"safety-hold"}
 EPS = 1e-6
+HR_LIMIT_GRACE_S = 60.0  # HR beyond the absolute limits this long without a stop: a violation
 
 
 def _recipe(d: Mapping[str, Any]) -> Recipe:
@@ -83,3 +86,20 @@ def violations(
         if end > session_s + EPS:
             found.append(f"music planned to {end:.0f} s, past the session's {session_s:.0f} s")
     return found
+
+
+def unguarded_hr(
+    rows: Iterable[Mapping[str, Any]], guard: SafetyGuard, status: str, *, update_s: float
+) -> list[str]:
+    """HR measured beyond the absolute limits for long, while the session played on (`rows`:
+    the stored physiology windows, one every `update_s`)."""
+    outside = [
+        r["t_s"]
+        for r in rows
+        if r["hr_bpm"] is not None
+        and r["quality"] >= USABLE_QUALITY
+        and not guard.min_bpm <= r["hr_bpm"] <= guard.max_bpm
+    ]
+    if status != "alert" and len(outside) * update_s > HR_LIMIT_GRACE_S:
+        return [f"HR outside {guard.min_bpm:.0f}-{guard.max_bpm:.0f} bpm for long, no stop"]
+    return []

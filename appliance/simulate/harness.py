@@ -37,7 +37,7 @@ from appliance.session.seams import Rendering
 from appliance.session.sensors import Sensors
 from appliance.session.status import SessionStatus
 from appliance.signals.stream import PhysiologyStream
-from appliance.simulate.audit import violations
+from appliance.simulate.audit import unguarded_hr, violations
 from appliance.simulate.feeds import (
     SIM_SAMPLE_RATE,
     ListenerGsrSource,
@@ -49,8 +49,8 @@ from appliance.simulate.feeds import (
 from appliance.simulate.resting import age_band_of
 from appliance.simulate.tracking import CALIBRATION_S, Tracking, tracking
 from appliance.store.bandit_state import LearningStore
+from appliance.store.calibrations import personal_reference
 from appliance.store.db import MEMORY, Store
-from appliance.vocabulary import USABLE_QUALITY
 
 Factory = Callable[[int, int, int], Any]
 DEVICE_SIZE = 5
@@ -58,7 +58,6 @@ SEGMENT_S = 120.0
 SIM_TICK_S = 5.0  # the session loop ticks this often: the listener feeds are read this often
 SIM_UPDATE_S = 10.0  # physiology windows (60 s) re-analysed this often (the device: 5 s)
 PROBE_STEP_S = 5.0
-HR_LIMIT_GRACE_S = 60.0  # HR beyond the absolute limits this long without a stop: a violation
 DEFAULT_PROFILE = {"goal": "relax", "constraint": "none"}
 # The device's estimator, loaded once per process as the service loads it once per boot.
 ESTIMATORS = EstimatorSource()
@@ -133,6 +132,7 @@ def simulate_session(
     profile = profile_of(model)
     band = age_band_of(model)  # the profile's resting norms for the entry estimate
     lid = listener_id(index)
+    own = personal_reference(store, lid)  # the listener's earlier calibrations on this device
     learning = LearningStore(store)
     quarantined = learning.quarantined(lid)
     clock = SimulatedClock()
@@ -177,7 +177,9 @@ def simulate_session(
         clock=clock,
         sensors=sensors,
         stream=PhysiologyStream(window_s=60.0, update_s=SIM_UPDATE_S),
-        affect=AffectTracker(ESTIMATORS, calibration_s=CALIBRATION_S, window_s=60.0, age_band=band),
+        affect=AffectTracker(
+            ESTIMATORS, calibration_s=CALIBRATION_S, window_s=60.0, age_band=band, reference=own
+        ),
         sequencer=sequencer,
         renderer=SilentRenderer(),
         rendering=Rendering.INLINE,
@@ -190,7 +192,8 @@ def simulate_session(
     result = run.run()
     decisions = store.decisions(result.session_id)
     found = violations(decisions, profile, quarantined=quarantined, session_s=plan.session_s)
-    found += _unguarded_hr(store.physiology(result.session_id), sequencer.guard, result.status)
+    rows = store.physiology(result.session_id)
+    found += unguarded_hr(rows, sequencer.guard, result.status, update_s=SIM_UPDATE_S)
     events = store.events(result.session_id)
     return SessionRecord(
         policy=policy,
@@ -203,20 +206,6 @@ def simulate_session(
         decisions=len(decisions),
         tracking=tracking(result.summary, *np.array(seen, dtype=float).reshape(-1, 3).T),
     )
-
-
-def _unguarded_hr(rows: list[dict[str, Any]], guard: SafetyGuard, status: str) -> list[str]:
-    """HR measured beyond the absolute limits for long, while the session played on."""
-    outside = [
-        r["t_s"]
-        for r in rows
-        if r["hr_bpm"] is not None
-        and r["quality"] >= USABLE_QUALITY
-        and not guard.min_bpm <= r["hr_bpm"] <= guard.max_bpm
-    ]
-    if status != "alert" and len(outside) * SIM_UPDATE_S > HR_LIMIT_GRACE_S:
-        return [f"HR outside {guard.min_bpm:.0f}-{guard.max_bpm:.0f} bpm for long, no stop"]
-    return []
 
 
 def run_device(task: tuple[str, list[int], int, int, str | None]) -> list[SessionRecord]:

@@ -136,23 +136,31 @@ def tracking_figures(sessions: Sequence[Tracking]) -> dict[str, float]:
     """How the estimate followed the hidden truth over these sessions: the share whose estimated
     change has the true change's sign (among those where the truth moved by more than
     CLEAR_CHANGE), the median within-session rank correlation, and the entry estimate against
-    the true entry (correlation across sessions, mean absolute error)."""
+    the true entry (correlation across sessions, mean absolute error; the correlation also
+    apart for entries read against the population norm and against the listener's own)."""
     if not sessions:
         return {}
     clear = [t for t in sessions if abs(t.true_change) > CLEAR_CHANGE]
     agree = [np.sign(t.estimated_change) == np.sign(t.true_change) for t in clear]
     entry_est = np.array([t.estimated_entry for t in sessions])
     entry_true = np.array([t.true_entry for t in sessions])
-    spread = len(sessions) > 2 and np.std(entry_est) > 0 and np.std(entry_true) > 0
-    entry_r = float(np.corrcoef(entry_est, entry_true)[0, 1]) if spread else math.nan
+    own = np.array([t.entry_reference > 0 for t in sessions])
     return {
         "sessions": float(len(sessions)),
         "clear_changes": float(len(clear)),
         "sign_agreement": float(np.mean(agree)) if agree else math.nan,
         "rank_correlation": float(np.nanmedian([t.rank_correlation for t in sessions])),
-        "entry_correlation": entry_r,
+        "entry_correlation": _correlation(entry_est, entry_true),
+        "entry_correlation_population": _correlation(entry_est[~own], entry_true[~own]),
+        "entry_correlation_own": _correlation(entry_est[own], entry_true[own]),
+        "own_reference_sessions": float(own.sum()),
         "entry_error": float(np.mean(np.abs(entry_est - entry_true))),
     }
+
+
+def _correlation(x: np.ndarray, y: np.ndarray) -> float:
+    spread = len(x) > 2 and np.std(x) > 0 and np.std(y) > 0
+    return float(np.corrcoef(x, y)[0, 1]) if spread else math.nan
 
 
 def report_lines(s: Summary) -> list[str]:
@@ -177,13 +185,16 @@ def report_lines(s: Summary) -> list[str]:
     lines += [
         "the arousal estimate against the listeners' hidden truth:",
         f"{'policy':<10} {'sign of change':>15} {'rank corr.':>11} {'entry corr.':>12} "
-        f"{'entry error':>12}",
+        f"{'entry error':>12}   entry corr. read against: population / own earlier sessions",
     ]
     for p, t in s.tracking.items():
         if t:
             sign = f"{t['sign_agreement']:.0%} of {t['clear_changes']:.0f}"
             lines.append(
                 f"{p:<10} {sign:>15} {t['rank_correlation']:>11.2f} "
-                f"{t['entry_correlation']:>12.2f} {t['entry_error']:>12.3f}"
+                f"{t['entry_correlation']:>12.2f} {t['entry_error']:>12.3f}   "
+                f"{t['entry_correlation_population']:.2f} of "
+                f"{t['sessions'] - t['own_reference_sessions']:.0f} / "
+                f"{t['entry_correlation_own']:.2f} of {t['own_reference_sessions']:.0f}"
             )
     return lines

@@ -21,9 +21,10 @@ class Tracking:
 
     estimated_change: float
     true_change: float
-    estimated_entry: float  # the summary's entry estimate (calibration against resting norms)
+    estimated_entry: float  # the summary's entry estimate (calibration against a reference)
     true_entry: float  # the hidden arousal over the calibration minutes the entry reads
     rank_correlation: float  # Spearman, estimate vs truth, every window after calibration
+    entry_reference: int = 0  # earlier sessions of the listener the entry read (0: population)
 
 
 def tracking(
@@ -45,4 +46,5 @@ def tracking(
         estimated_entry=float(summary.get("arousal_entry", math.nan)),
         true_entry=float(truth[~after].mean()) if (~after).any() else math.nan,
         rank_correlation=float(rho),
+        entry_reference=int(summary.get("entry_reference_sessions", 0)),
     )
