@@ -11,7 +11,7 @@ import logging
 import secrets
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,16 +67,21 @@ class Appliance:
     # Why the state folder cannot be written (store/writable.py); None while it can. Sessions
     # then play without being recorded.
     store_problem: str | None = None
+    supply: parts.SupplyMemo = field(default_factory=parts.SupplyMemo)  # the GSR's Vcc
 
     def open_sensors(
         self,
         *,
         hr: BleHeartRateSource | None = None,
         awaited: tuple[BleHeartRateSource, str] | None = None,
+        probe: bool = False,
     ) -> Sensors:
         """The session's sensors; `hr`, a running wearable source, is lent (not closed);
-        `awaited` (the wearable, the listener's strap): lent once connected to that strap."""
-        sensors = parts.open_sensors(self.config, self.clock, self.listener)
+        `awaited` (the wearable, the listener's strap): lent once connected to that strap.
+        `probe`: the idle check, measuring the GSR's supply a session reuses (SupplyMemo)."""
+        sensors = parts.open_sensors(
+            self.config, self.clock, self.listener, self.supply, measure_supply=probe
+        )
         if hr is not None:
             sensors.hr, sensors.hr_owned = hr, False
         elif awaited is not None:

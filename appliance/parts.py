@@ -143,12 +143,25 @@ def open_ppg(bus: Any, config: Config, clock: Clock) -> PpgSource:
     return driver
 
 
-def open_gsr(bus: Any, config: Config, clock: Clock) -> GsrSource:
-    """The GSR source over its ADC, opened (raises SensorNotFound likewise)."""
+@dataclass
+class SupplyMemo:
+    """The Grove's Vcc reading, kept between openings. Measuring it takes two single-shot
+    conversions at 16 samples/s, which at a session's opening held the music back 70 ms after
+    the press (`python -m bench service`); the supply does not move between sessions, and the
+    idle probe after every session (and at start-up) measures it afresh."""
+
+    volts: float | None = None
+
+
+def open_gsr(
+    bus: Any, config: Config, clock: Clock, memo: SupplyMemo | None = None, measure: bool = True
+) -> GsrSource:
+    """The GSR source over its ADC, opened (raises SensorNotFound likewise). With `memo`, the
+    supply reading is kept there, and reused instead of measured unless `measure`."""
     gsr = config.hardware.gsr
     adc = gsr_part(config).open(bus, config, clock)
     adc.open()
-    return GroveGsrSource(
+    source = GroveGsrSource(
         adc,
         now=clock.now,
         supply_v=gsr.supply_v,
@@ -156,11 +169,23 @@ def open_gsr(bus: Any, config: Config, clock: Clock) -> GsrSource:
         poll_hz=gsr.poll_hz,
         supply_channel=supply_channel(config),
         sleep=clock.sleep,
+        supply_reading_v=None if measure or memo is None else memo.volts,
     )
+    if memo is not None:
+        memo.volts = source.supply_reading_v
+    return source
 
 
-def open_sensors(config: Config, clock: Clock, listener: VirtualListener | None) -> Sensors:
-    """A session's I2C sensors; each absent one is named in `problems`, never raised."""
+def open_sensors(
+    config: Config,
+    clock: Clock,
+    listener: VirtualListener | None,
+    supply: SupplyMemo | None = None,
+    *,
+    measure_supply: bool = True,
+) -> Sensors:
+    """A session's I2C sensors; each absent one is named in `problems`, never raised. The GSR's
+    supply is measured if `measure_supply` or not yet in `supply` (SupplyMemo)."""
     hw = config.hardware
     sensors = Sensors()
     wanted = [n for n in ("ppg", "gsr") if getattr(hw, n).enabled]
@@ -173,7 +198,9 @@ def open_sensors(config: Config, clock: Clock, listener: VirtualListener | None)
             sensors.problems[name] = f"I2C bus {hw.i2c_bus} cannot be opened ({exc}); {I2C_REMEDY}"
         return sensors
     sensors.i2c = bus
-    for name, opener in (("ppg", open_ppg), ("gsr", open_gsr)):
+    measure = measure_supply or supply is None or supply.volts is None
+    gsr_opener = partial(open_gsr, memo=supply, measure=measure)
+    for name, opener in (("ppg", open_ppg), ("gsr", gsr_opener)):
         if name in wanted:
             # Lost mid-session (a clip pulled off) or absent at the start (plugged in late),
             # it is opened again the same way.

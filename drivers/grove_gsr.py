@@ -92,7 +92,10 @@ class GroveGsrSource:
         poll_hz: float = 10.0,
         supply_channel: int | None = None,
         sleep: Callable[[float], None] | None = None,
+        supply_reading_v: float | None = None,
     ) -> None:
+        """`supply_reading_v`: what `supply_channel` read moments ago (the caller kept it from
+        an earlier opening); measured here when None, at the cost of two conversions."""
         _check_circuit(supply_v, k_ohm)
         if not (math.isfinite(poll_hz) and poll_hz > 0):
             raise ValueError(f"poll_hz must be positive: {poll_hz}")
@@ -105,7 +108,11 @@ class GroveGsrSource:
         self._period_s = 1.0 / poll_hz
         if not adc.is_open:
             adc.open()
-        if supply_channel is not None:
+        self.supply_reading_v: float | None = None  # the raw AIN reading Vcc came from
+        if supply_channel is not None and supply_reading_v is not None:
+            self.supply_reading_v = supply_reading_v
+            self.supply_v = self._measured_supply(supply_reading_v, supply_channel)
+        elif supply_channel is not None:
             if sleep is None:
                 raise ValueError("measuring the supply needs a sleep function")
             try:
@@ -115,6 +122,7 @@ class GroveGsrSource:
             except OSError as exc:  # an I2C fault: the session treats the GSR as not there yet
                 detail = f"measuring the supply on AIN{supply_channel}: {exc}"
                 raise SensorNotFound("ADS1115", adc.bus_number, adc.address, detail) from exc
+            self.supply_reading_v = volts
             self.supply_v = self._measured_supply(volts, supply_channel)
         self._last_t = now()
 

@@ -122,7 +122,7 @@ def make_service(
     monitor = HealthMonitor(
         HealthRegistry(),
         enabled=lambda name: getattr(hw, name).enabled,
-        open_sensors=appliance.open_sensors,
+        open_sensors=partial(appliance.open_sensors, probe=True),
         wearable=wearable,
     )
     return Service(

@@ -84,3 +84,43 @@ def test_a_wav_output_opens_a_wav_sink_in_the_state_folder(tmp_path: Path):
         assert Path(sink.path).parent == tmp_path / "state"
     finally:
         sink.close()
+
+
+class CountingClock(SimulatedClock):
+    """Counts the waits: the GSR's supply measurement is the only one at an opening."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits = 0
+
+    def sleep(self, seconds: float) -> None:
+        self.waits += 1
+        super().sleep(seconds)
+
+
+def test_a_session_reuses_the_supply_reading_the_idle_probe_took(tmp_path: Path):
+    cfg = config(tmp_path, "  gsr:\n    supply_channel: 1\n")
+    clock, memo = CountingClock(), parts.SupplyMemo()
+    listener = demo_listener(seed=4)
+
+    probe = parts.open_sensors(cfg, clock, listener, memo, measure_supply=True)
+    probe.close()
+    assert clock.waits > 0 and memo.volts is not None  # measured, and kept
+    first = clock.waits
+
+    session = parts.open_sensors(cfg, clock, listener, memo, measure_supply=False)
+    assert clock.waits == first  # no conversion between the press and the music
+    assert session.gsr.supply_reading_v == memo.volts
+    session.reopen["gsr"]()  # a clip put back mid-session: no wait either
+    assert clock.waits == first
+    session.close()
+
+    parts.open_sensors(cfg, clock, listener, memo, measure_supply=True).close()
+    assert clock.waits > first  # the next idle probe measures afresh
+
+
+def test_with_nothing_kept_a_session_measures_the_supply(tmp_path: Path):
+    cfg = config(tmp_path, "  gsr:\n    supply_channel: 1\n")
+    clock, memo = CountingClock(), parts.SupplyMemo()
+    parts.open_sensors(cfg, clock, demo_listener(seed=4), memo, measure_supply=False).close()
+    assert clock.waits > 0 and memo.volts is not None

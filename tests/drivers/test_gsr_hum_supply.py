@@ -92,3 +92,40 @@ def test_an_i2c_fault_while_measuring_the_supply_reads_as_the_sensor_not_there()
     bus.detach(0x48)  # the clip pulled off between opening and measuring
     with pytest.raises(SensorNotFound, match="measuring the supply on AIN1"):
         GroveGsrSource(adc, now=clock.now, supply_channel=1, sleep=clock.sleep)
+
+
+def test_a_kept_supply_reading_is_used_without_converting_again() -> None:
+    measured, us = rig(3.22, wired=True, configured=1)
+    assert measured.supply_reading_v == pytest.approx(3.22, abs=1e-3)
+    clock = SimulatedClock(10.0)
+    bus = EmulatedSMBus()
+    bus.attach(
+        0x48,
+        Ads1115Emulator(clock.now, ConstantConductance(10.0), supply_v=3.22, supply_channel=1),
+    )
+    slept: list[float] = []
+    kept = GroveGsrSource(
+        Ads1115(bus, data_rate=16),
+        now=clock.now,
+        supply_v=3.3,
+        supply_channel=1,
+        sleep=slept.append,  # a conversion would wait here
+        supply_reading_v=measured.supply_reading_v,
+    )
+    assert slept == [] and kept.supply_v == measured.supply_v
+    clock.sleep(0.2)
+    assert float(kept.read().microsiemens[0]) == pytest.approx(us, rel=1e-9)
+
+
+def test_a_kept_reading_that_is_not_the_supply_is_refused_as_a_fresh_one_would_be() -> None:
+    clock = SimulatedClock(10.0)
+    bus = EmulatedSMBus()
+    bus.attach(0x48, Ads1115Emulator(clock.now, ConstantConductance(10.0)))
+    gsr = GroveGsrSource(
+        Ads1115(bus, data_rate=16),
+        now=clock.now,
+        supply_channel=1,
+        sleep=clock.sleep,
+        supply_reading_v=0.0,
+    )
+    assert gsr.supply_v == 3.3 and "AIN1 reads 0.000 V" in gsr.supply_problem
