@@ -8,9 +8,9 @@ there are few (normal-normal: the listener's usual calibration level is drawn ar
 with the norm's between-person SD; each calibration scatters around it with WITHIN_SD).
 
 Only earlier sessions count (the store holds no later ones when a session starts), and only
-calibrations with enough usable PPG windows. On the virtual listeners (training seeds 1-20,
-PERSONAL_FINDINGS) this raises the entry estimate's correlation with the hidden arrival from
-0.31 to 0.55 on a second session and 0.64 on a third.
+calibrations with enough usable PPG windows. On the virtual listeners (training seeds 1-20)
+this raises the entry estimate's correlation with the hidden arrival from
+0.31 to 0.55 on a second session and 0.64 on a third (docs/model.md).
 """
 
 from __future__ import annotations

@@ -10,7 +10,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from appliance.affect.personal import Calibration, PersonalReference
+from appliance.affect.personal import (
+    MAX_PAST,
+    MIN_USABLE_WINDOWS,
+    Calibration,
+    PersonalReference,
+)
 from appliance.store.reads import SessionReads
 
 log = logging.getLogger(__name__)
@@ -23,9 +28,8 @@ def personal_reference(store: SessionReads, listener_id: str | None) -> Personal
     if listener_id is None:
         return None
     try:
-        sessions = store.sessions(listener_id)
+        records = store.latest_calibrations(listener_id, MIN_USABLE_WINDOWS, MAX_PAST)
     except (sqlite3.Error, ValueError):  # a damaged file or summary
         log.warning("entry estimate: earlier calibrations unreadable; population norm used")
         return None
-    past = [Calibration.from_record(s.summary.get("calibration")) for s in sessions if s.finished]
-    return PersonalReference.of(past)
+    return PersonalReference.of([Calibration.from_record(r) for r in records])

@@ -60,6 +60,20 @@ class SessionReads:
             d["stop"] = bool(d["stop"])
         return out
 
+    def latest_calibrations(self, listener_id: str, min_usable: int, limit: int) -> list[Any]:
+        """The "calibration" entries of the listener's `limit` latest finished sessions with at
+        least `min_usable` usable PPG windows, oldest first. Read at every session's start, so
+        it walks the listener's index from the newest: years of a resident's sessions cost no
+        more than a week's (reading every summary took 30 ms for 730 sessions here)."""
+        found = self._query(
+            "SELECT json_extract(summary, '$.calibration') FROM sessions "
+            "WHERE listener_id = ? AND status != 'running' "
+            "AND json_extract(summary, '$.calibration.usable_windows') >= ? "
+            "ORDER BY started_wall DESC, id DESC LIMIT ?",
+            (listener_id, min_usable, limit),
+        )
+        return [json.loads(r[0]) for r in reversed(found)]
+
     def physiology(self, session_id: int) -> list[dict[str, Any]]:
         """Windows in time order; missing measurements are None."""
         return self._dicts(

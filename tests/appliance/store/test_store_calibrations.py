@@ -73,10 +73,24 @@ def test_without_consent_no_calibration_is_kept() -> None:
 
 
 class Broken(Store):
-    def sessions(self, listener_id: str | None = None):  # type: ignore[override]
+    """Every read fails as a damaged file's would."""
+
+    def _query(self, sql, params=()):  # type: ignore[override]
         raise sqlite3.DatabaseError("database disk image is malformed")
 
 
 def test_an_unreadable_store_falls_back_to_the_population_norm() -> None:
     with Broken(MEMORY) as store:
         assert personal_reference(store, "r-1") is None
+
+
+def test_only_the_latest_usable_calibrations_are_read() -> None:
+    with Store(MEMORY) as store:
+        for day in range(40, 0, -1):  # oldest first: HR 100 - day, so the newest is 99
+            session(store, "r-1", 100.0 - day, days_ago=day)
+        sid = store.start_session("r-1", "relax", 1200.0, datetime.now(UTC), consent=True)
+        poor = {**calibration(50.0), "usable_windows": 1}
+        store.end_session(sid, "completed", 1200.0, {"calibration": poor})  # the newest: unusable
+        store.start_session("r-1", "relax", 1200.0, datetime.now(UTC), consent=True)  # running
+        past = personal_reference(store, "r-1").past
+    assert [c.hr_bpm for c in past] == [float(hr) for hr in range(88, 100)]  # 12, oldest first
