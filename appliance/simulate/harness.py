@@ -178,7 +178,11 @@ def simulate_session(
         sensors=sensors,
         stream=PhysiologyStream(window_s=60.0, update_s=SIM_UPDATE_S),
         affect=AffectTracker(
-            ESTIMATORS, calibration_s=CALIBRATION_S, window_s=60.0, age_band=band, reference=own
+            ESTIMATORS,
+            calibration_s=plan.calibration_s,
+            window_s=60.0,
+            age_band=band,
+            reference=own,
         ),
         sequencer=sequencer,
         renderer=SilentRenderer(),
